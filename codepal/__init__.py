@@ -1,0 +1,3 @@
+"""codepal: an offline coding assistant on a local vLLM server."""
+
+__version__ = "0.1.0"

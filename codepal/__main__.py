@@ -1,0 +1,5 @@
+import sys
+
+from codepal.cli.main import main
+
+sys.exit(main())

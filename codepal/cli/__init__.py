@@ -1,0 +1,1 @@
+"""The `codepal` command line."""

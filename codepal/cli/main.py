@@ -1,0 +1,67 @@
+"""`codepal` entry point: one subcommand a module; errors become one message, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from codepal.errors import CodepalError
+
+# subcommand -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("codepal.cli.serve", "start the local vLLM model server (or attach to one with --url)"),
+    "doctor": ("codepal.cli.doctor", "check this machine, the model and the engine"),
+    "complete": ("codepal.cli.complete_cmd", "print a completion at FILE:LINE:COL"),
+    "explain": ("codepal.cli.assist_cmd", "explain lines of a file (streams)"),
+    "fix": ("codepal.cli.assist_cmd", "propose a fix for lines of a file"),
+    "lsp": ("codepal.cli.lsp_cmd", "run the language server on stdio"),
+    "make-test-model": ("codepal.cli.testmodel_cmd", "write a tiny random model for tests"),
+    "bench": ("codepal.cli.bench_cmd", "measure latency, wasted work and cache reuse"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codepal", description="Offline coding assistant on a local vLLM.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        try:
+            importlib.import_module(module).add_arguments(command, name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+        command.set_defaults(module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # Everything after `--` goes to vLLM unchanged (`codepal serve -- --data-parallel-size 2`).
+    passthrough: list[str] = []
+    if "--" in args_list:
+        cut = args_list.index("--")
+        args_list, passthrough = args_list[:cut], args_list[cut + 1:]
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    args.passthrough = passthrough
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        result: int = importlib.import_module(args.module).run(args)
+        return result
+    except CodepalError as exc:
+        print(f"codepal: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

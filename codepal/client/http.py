@@ -1,0 +1,323 @@
+"""Async OpenAI-protocol client: streaming, explicit timeouts, bounded in-flight work, no retries.
+
+Cancelling the caller's task leaves the `async with` of the streamed response, which closes the
+connection; vLLM notices the closed socket and aborts the sequence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from codepal.client.reasoning import ThinkSplitter
+from codepal.errors import (
+    BackendError,
+    BackendOverloaded,
+    BackendProtocolError,
+    BackendTimeout,
+    BackendUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    """A piece of a `/v1/completions` stream."""
+
+    text: str
+    finish_reason: str | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class ChatDelta:
+    """A piece of a `/v1/chat/completions` stream, reasoning already separated from content."""
+
+    reasoning: str = ""
+    content: str = ""
+    finish_reason: str | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+class ModelClient:
+    """One client per server URL, shared by every surface."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        *,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 30.0,
+        max_in_flight: int = 8,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
+        self.requests_sent = 0
+        self._tasks: dict[asyncio.Task[Any], BackendError | None] = {}
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=max_in_flight + 4, max_keepalive_connections=max_in_flight),
+            transport=transport,
+            trust_env=False,  # never route loopback traffic through a proxy from the environment
+        )
+
+    def __repr__(self) -> str:  # the key stays out of logs
+        return f"ModelClient({self.base_url!r}, model={self.model!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def fail_pending(self, error: BackendError) -> int:
+        """Fail every request in flight at once with `error` (the engine crashed). Returns how many."""
+        count = 0
+        for task in list(self._tasks):
+            if not task.done():
+                self._tasks[task] = error
+                task.cancel()
+                count += 1
+        return count
+
+    # -- plain requests -------------------------------------------------------------------------
+
+    async def health(self, timeout: float = 1.0) -> bool:
+        """True when the server's `/health` answers 200 (servers without it: `/v1/models`)."""
+        try:
+            response = await self._http.get("/health", timeout=timeout)
+            if response.status_code == 404:
+                response = await self._http.get("/v1/models", timeout=timeout)
+            return response.status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    async def list_models(self, timeout: float = 2.0) -> list[str]:
+        data = await self._get_json("/v1/models", timeout)
+        try:
+            return [str(entry["id"]) for entry in data["data"]]
+        except (KeyError, TypeError) as exc:
+            raise BackendProtocolError(f"unexpected /v1/models answer: {exc}") from None
+
+    async def tokenize(self, text: str, timeout: float = 2.0) -> list[int]:
+        """Token ids from vLLM's `/tokenize` (not part of the OpenAI protocol; other servers lack it)."""
+        async with self._request("POST", "/tokenize", {"model": self.model, "prompt": text}, timeout) as r:
+            await r.aread()
+            data = _decode_json(r.content)
+        tokens = data.get("tokens") if isinstance(data, dict) else None
+        if not isinstance(tokens, list):
+            raise BackendProtocolError("unexpected /tokenize answer")
+        return [int(t) for t in tokens]
+
+    async def metrics(self, timeout: float = 2.0) -> str:
+        """Prometheus text from `/metrics` (vLLM); used by tests and benchmarks."""
+        async with self._request("GET", "/metrics", None, timeout) as response:
+            await response.aread()
+            return response.text
+
+    # -- streaming --------------------------------------------------------------------------------
+
+    async def stream_completion(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        temperature: float = 0.2,
+        top_p: float = 1.0,
+        stop: Sequence[str] = (),
+        model: str | None = None,
+        timeout: float | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[TextChunk]:
+        body: dict[str, Any] = {
+            "model": model or self.model,
+            "prompt": prompt,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "top_p": top_p,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if stop:
+            body["stop"] = list(stop)
+        body.update(extra or {})
+        async for event in self._stream("/v1/completions", body, timeout):
+            usage = event.get("usage") or {}
+            for choice in event.get("choices") or []:
+                yield TextChunk(str(choice.get("text") or ""), choice.get("finish_reason"))
+            if usage and not event.get("choices"):
+                yield TextChunk("", None, usage.get("completion_tokens"))
+
+    async def stream_chat(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        max_tokens: int,
+        temperature: float = 0.6,
+        top_p: float = 0.95,
+        thinking_token_budget: int | None = None,
+        starts_thinking: bool = True,
+        model: str | None = None,
+        timeout: float | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[ChatDelta]:
+        """Chat stream with reasoning separated: vLLM's `reasoning` / `reasoning_content` fields when
+        its reasoning parser is on, else our own split of `<think>…</think>` in the content."""
+        body: dict[str, Any] = {
+            "model": model or self.model,
+            "messages": [dict(m) for m in messages],
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "top_p": top_p,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if thinking_token_budget:
+            body["thinking_token_budget"] = thinking_token_budget
+        body.update(extra or {})
+        splitter = ThinkSplitter(starts_thinking)
+        server_splits = False
+        async for event in self._stream("/v1/chat/completions", body, timeout):
+            usage = event.get("usage") or {}
+            for choice in event.get("choices") or []:
+                delta = choice.get("delta") or {}
+                reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
+                content = delta.get("content") or ""
+                if reasoning:
+                    server_splits = True
+                if not server_splits and content:
+                    reasoning, content = splitter.feed(content)
+                yield ChatDelta(str(reasoning), str(content), choice.get("finish_reason"))
+            if usage and not event.get("choices"):
+                details = usage.get("completion_tokens_details") or {}
+                yield ChatDelta(
+                    completion_tokens=usage.get("completion_tokens"),
+                    reasoning_tokens=details.get("reasoning_tokens"),
+                )
+        if not server_splits:
+            reasoning, content = splitter.flush()
+            if reasoning or content:
+                yield ChatDelta(reasoning, content)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    async def _get_json(self, path: str, timeout: float) -> Any:
+        async with self._request("GET", path, None, timeout) as response:
+            await response.aread()
+            return _decode_json(response.content)
+
+    @asynccontextmanager
+    async def _request(
+        self, method: str, path: str, body: Mapping[str, Any] | None, timeout: float | None
+    ) -> AsyncIterator[httpx.Response]:
+        # No queue: past the bound the caller gets an immediate error instead of waiting.
+        if self.in_flight >= self.max_in_flight:
+            raise BackendOverloaded(f"{self.in_flight} requests already in flight to the model server")
+        self.in_flight += 1
+        self.requests_sent += 1
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks[task] = None
+        try:
+            request = self._http.build_request(
+                method, path, json=body, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
+            )
+            try:
+                response = await self._http.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise _map_transport_error(exc, self.base_url) from None
+            try:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise _status_error(response)
+                yield response
+            except httpx.HTTPError as exc:
+                raise _map_transport_error(exc, self.base_url) from None
+            finally:
+                await response.aclose()
+        except asyncio.CancelledError:
+            failure = self._tasks.get(task) if task is not None else None
+            if failure is None or task is None:
+                raise
+            task.uncancel()  # our own cancel, turned into the error the caller expects
+            raise failure from None
+        finally:
+            self.in_flight -= 1
+            if task is not None:
+                self._tasks.pop(task, None)
+
+    async def _stream(
+        self, path: str, body: Mapping[str, Any], timeout: float | None
+    ) -> AsyncIterator[dict[str, Any]]:
+        async with self._request("POST", path, body, timeout) as response:
+            async for line in response.aiter_lines():
+                if not line.startswith("data:"):
+                    continue  # SSE comments and keep-alives
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    return
+                event = _decode_json(payload.encode("utf-8", "surrogateescape"))
+                if not isinstance(event, dict):
+                    raise BackendProtocolError("the model server sent a stream event that is not an object")
+                if "error" in event and not event.get("choices"):
+                    raise BackendError(f"the model server reported an error: {_error_text(event)}")
+                yield event
+        # A stream that ends without [DONE] was cut; what arrived so far is still usable.
+        log.debug("stream from %s ended without [DONE]", path)
+
+
+def _decode_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BackendProtocolError(
+            f"the model server sent something that is not JSON: {raw[:80]!r}"
+        ) from None
+
+
+def _error_text(data: Any) -> str:
+    if isinstance(data, dict):
+        error = data.get("error", data)
+        if isinstance(error, dict):
+            return str(error.get("message") or error)[:300]
+        return str(error)[:300]
+    return str(data)[:300]
+
+
+def _status_error(response: httpx.Response) -> BackendError:
+    try:
+        detail = _error_text(response.json())
+    except ValueError:
+        detail = response.text[:300]
+    status = response.status_code
+    if status in (429, 503):
+        return BackendOverloaded(f"the model server is overloaded ({status}): {detail}")
+    if status == 401:
+        return BackendProtocolError("the model server refused the API key (401)")
+    if status == 504:
+        return BackendTimeout(f"the model server timed out (504): {detail}")
+    return BackendProtocolError(f"the model server answered {status}: {detail}")
+
+
+def _map_transport_error(exc: httpx.HTTPError, url: str) -> BackendError:
+    if isinstance(exc, httpx.TimeoutException):
+        return BackendTimeout(f"no answer from the model server at {url} in time ({type(exc).__name__})")
+    if isinstance(exc, httpx.ConnectError):
+        return BackendUnavailable(f"cannot connect to the model server at {url}")
+    if isinstance(exc, httpx.DecodingError):
+        return BackendProtocolError(f"undecodable answer from the model server: {exc}")
+    return BackendUnavailable(f"the connection to the model server at {url} broke: {type(exc).__name__}")

@@ -1,0 +1,137 @@
+"""`codepal make-test-model DIR`: a tiny random Qwen2 model with the R1 tokens and chat template.
+
+Same class as DeepSeek-R1-Distill-Qwen-1.5B (Qwen2ForCausalLM), so vLLM runs the same code path; its
+text is gibberish. Built in seconds, offline: the tokenizer is trained on Python's own standard library.
+"""
+
+from __future__ import annotations
+
+import json
+import sysconfig
+from pathlib import Path
+
+BOS = "<｜begin▁of▁sentence｜>"
+EOS = "<｜end▁of▁sentence｜>"
+USER = "<｜User｜>"
+ASSISTANT = "<｜Assistant｜>"
+SPECIAL_TOKENS = [
+    BOS, EOS, USER, ASSISTANT, "<think>", "</think>",
+    "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|endoftext|>",
+]
+
+# Behaves like DeepSeek-R1-Distill's template: system text right after BOS with no role marker,
+# earlier assistant turns cut to what follows </think>, generation prompt ending "<｜Assistant｜><think>\n".
+CHAT_TEMPLATE = (
+    "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}"
+    "{% set ns = namespace(system_prompt='') %}"
+    "{%- for message in messages %}{%- if message['role'] == 'system' %}"
+    "{% set ns.system_prompt = message['content'] %}{%- endif %}{%- endfor %}"
+    "{{ bos_token }}{{ ns.system_prompt }}"
+    "{%- for message in messages %}"
+    "{%- if message['role'] == 'user' %}{{ '<｜User｜>' + message['content'] }}{%- endif %}"
+    "{%- if message['role'] == 'assistant' and message['content'] is not none %}"
+    "{% set content = message['content'] %}"
+    "{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}"
+    "{{ '<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>' }}"
+    "{%- endif %}"
+    "{%- endfor -%}"
+    "{% if add_generation_prompt %}{{ '<｜Assistant｜><think>\\n' }}{% endif %}"
+)
+
+VOCAB_SIZE = 4096
+SEED = 1234
+
+
+def _training_corpus(limit_bytes: int = 3_000_000) -> list[str]:
+    """Deterministic text from the standard library's sources (always on disk, no network)."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    texts: list[str] = []
+    total = 0
+    for path in sorted(stdlib.glob("*.py")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        texts.append(text)
+        total += len(text)
+        if total > limit_bytes:
+            break
+    return texts
+
+
+def _train_tokenizer(out: Path) -> None:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB_SIZE,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(_training_corpus(), trainer=trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token=BOS,
+        eos_token=EOS,
+        pad_token=EOS,
+        additional_special_tokens=SPECIAL_TOKENS[2:],
+        model_max_length=4096,
+    )
+    fast.chat_template = CHAT_TEMPLATE
+    fast.save_pretrained(str(out))
+    # Older/newer transformers disagree on where the template lives; write both places.
+    (out / "chat_template.jinja").write_text(CHAT_TEMPLATE, encoding="utf-8")
+    config_path = out / "tokenizer_config.json"
+    tok_config = json.loads(config_path.read_text(encoding="utf-8"))
+    tok_config["chat_template"] = CHAT_TEMPLATE
+    tok_config["add_bos_token"] = True
+    config_path.write_text(json.dumps(tok_config, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int) -> None:
+    import torch
+    from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(SEED)
+    config = Qwen2Config(
+        vocab_size=vocab_size,
+        hidden_size=256,
+        intermediate_size=512,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=128,
+        max_position_embeddings=4096,
+        max_window_layers=2,
+        tie_word_embeddings=True,
+        bos_token_id=bos_id,
+        eos_token_id=eos_id,
+        torch_dtype="bfloat16",
+        rope_theta=10000.0,
+    )
+    model = Qwen2ForCausalLM(config).to(torch.bfloat16)
+    model.save_pretrained(str(out), safe_serialization=True)
+    GenerationConfig(bos_token_id=bos_id, eos_token_id=eos_id, do_sample=True,
+                     temperature=0.6, top_p=0.95).save_pretrained(str(out))
+
+
+def make_test_model(out: Path) -> Path:
+    """Write the tiny model into `out` and return it."""
+    out.mkdir(parents=True, exist_ok=True)
+    _train_tokenizer(out)
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(out / "tokenizer.json"))
+    bos_id = tokenizer.token_to_id(BOS)
+    eos_id = tokenizer.token_to_id(EOS)
+    _build_model(out, tokenizer.get_vocab_size(), bos_id, eos_id)
+    (out / "CODEPAL_TEST_MODEL").write_text("random weights; gibberish output; for tests only\n")
+    return out
+
+
+def is_complete(path: Path) -> bool:
+    return all((path / name).exists() for name in ("config.json", "tokenizer.json", "CODEPAL_TEST_MODEL"))

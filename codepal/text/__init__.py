@@ -1,0 +1,20 @@
+"""The text model: LSP line splitting, positions in any encoding, incremental edits, open documents."""
+
+from codepal.text.document import Position, TextDocument
+from codepal.text.encoding import ENCODINGS, PositionEncoding, index_to_units, units_to_index
+from codepal.text.lines import LineIndex, split_lines
+from codepal.text.store import DocumentSnapshot, DocumentStore, TextChange
+
+__all__ = [
+    "ENCODINGS",
+    "DocumentSnapshot",
+    "DocumentStore",
+    "LineIndex",
+    "Position",
+    "PositionEncoding",
+    "TextChange",
+    "TextDocument",
+    "index_to_units",
+    "split_lines",
+    "units_to_index",
+]

@@ -1,0 +1,126 @@
+"""Plain dataclasses the core's entry points take and return. No protocol types here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class OpenDocument:
+    """Another document the editor has open; may contribute signatures to a prompt."""
+
+    uri: str
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """A cursor in a document. `offset` counts code points into `text`."""
+
+    text: str
+    offset: int
+    language: str
+    uri: str = ""
+    other_documents: tuple[OpenDocument, ...] = ()
+    tab_size: int = 4
+    insert_spaces: bool = True
+    # Text that stands before/after the document in the model's view (earlier/later notebook cells).
+    extra_prefix: str = ""
+    extra_suffix: str = ""
+
+
+@dataclass(frozen=True)
+class Completion:
+    """Text to insert at the cursor. `replace_chars` characters after the cursor are replaced
+    (closing brackets the suggestion already contains); 0 means a pure insertion."""
+
+    text: str
+    replace_chars: int = 0
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class CodeSpan:
+    """A piece of a document the user asked about. Offsets count code points into `text`."""
+
+    text: str
+    start: int
+    end: int
+    language: str
+    uri: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong: a diagnostic, or an error with its traceback (notebooks)."""
+
+    message: str
+    line: int | None = None  # 0-based line in the document, when known
+    traceback: str = ""
+    error_name: str = ""
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace `text[start:end]` of the whole document with `new_text` (code-point offsets)."""
+
+    start: int
+    end: int
+    new_text: str
+
+
+@dataclass(frozen=True)
+class ThinkingDelta:
+    text: str
+    kind: Literal["thinking"] = "thinking"
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    text: str
+    kind: Literal["answer"] = "answer"
+
+
+@dataclass(frozen=True)
+class ExplainResult:
+    markdown: str
+    thinking_tokens: int = 0
+    kind: Literal["explain_result"] = "explain_result"
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """`ok` with the smallest edits that turn the document into `new_text`, or a reason why not."""
+
+    ok: bool
+    message: str
+    new_text: str | None = None
+    edits: tuple[TextEdit, ...] = ()
+    attempts: int = 0
+    kind: Literal["fix_result"] = "fix_result"
+
+
+AssistEvent = ThinkingDelta | AnswerDelta | ExplainResult | FixResult
+
+
+@dataclass
+class LatencyStats:
+    """Recent completion latencies, for `codepal.status`."""
+
+    samples_ms: list[float] = field(default_factory=list)
+
+    def add(self, ms: float, keep: int = 200) -> None:
+        self.samples_ms.append(ms)
+        del self.samples_ms[:-keep]
+
+    def summary(self) -> dict[str, float | int]:
+        if not self.samples_ms:
+            return {"count": 0}
+        ordered = sorted(self.samples_ms)
+        return {
+            "count": len(ordered),
+            "p50_ms": round(ordered[len(ordered) // 2], 1),
+            "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 1),
+        }
