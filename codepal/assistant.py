@@ -1,0 +1,89 @@
+"""The core's public face for every surface: `complete()`, `explain()`, `fix()` and the engine link.
+
+Adapters (language server, Jupyter, CLI) hold one Assistant, convert their protocol's types to the
+plain dataclasses in `codepal.types`, call one of these, and convert back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from codepal.client import ModelClient
+from codepal.complete.service import CompletionService
+from codepal.config import CodepalConfig
+from codepal.engine import EngineLink, EngineState
+from codepal.errors import BackendUnavailable
+from codepal.types import AssistEvent, CodeSpan, Completion, CompletionRequest, Problem
+
+log = logging.getLogger(__name__)
+
+
+class Assistant:
+    def __init__(
+        self,
+        config: CodepalConfig,
+        *,
+        on_state: Callable[[EngineState, str], None] | None = None,
+        state_path: Path | None = None,
+    ) -> None:
+        self.config = config
+        self.link = EngineLink(config, on_state=on_state, state_path=state_path)
+        self.completions = CompletionService(config.completion, config.engine)
+
+    async def start(self) -> None:
+        """Start watching for the engine (returns at once)."""
+        await self.link.start()
+
+    async def close(self) -> None:
+        await self.link.close()
+
+    def update_config(self, config: CodepalConfig) -> None:
+        self.config = config
+        self.link.update_config(config)
+        self.completions.update_config(config.completion, config.engine)
+
+    def _client(self) -> ModelClient:
+        if not self.link.ready or self.link.client is None:
+            raise BackendUnavailable(f"the model server is not ready ({self.link.state.value}): "
+                                     f"{self.link.message}")
+        return self.link.client
+
+    async def complete(self, request: CompletionRequest, key: str | None = None) -> Completion | None:
+        """A suggestion at the cursor or None. Answers at once, without connecting, while not ready."""
+        client = self.link.client if self.link.ready else None
+        try:
+            return await self.completions.complete(request, client, key)
+        except BackendUnavailable as exc:
+            self.link.report_failure(str(exc))
+            return None
+
+    async def explain(self, span: CodeSpan, context: str = "") -> AsyncIterator[AssistEvent]:
+        """Thinking and answer deltas, then one ExplainResult."""
+        from codepal.assist import explain
+
+        async for event in explain(self._client(), span, self.config.assist, context):
+            yield event
+
+    async def fix(self, span: CodeSpan, problem: Problem | None = None,
+                  context: str = "") -> AsyncIterator[AssistEvent]:
+        """Thinking and answer deltas, then one FixResult (a verified minimal edit, or why not)."""
+        from codepal.assist import fix
+
+        async for event in fix(self._client(), span, problem, self.config.assist, context):
+            yield event
+
+    def status(self) -> dict[str, Any]:
+        stats = self.completions.stats
+        return {
+            **self.link.status(),
+            "completions": {
+                "requests": stats.requests,
+                "model_requests": stats.model_requests,
+                "cache_hits": stats.cache_hits,
+                "superseded": stats.superseded,
+                "latency": stats.latency.summary(),
+            },
+        }

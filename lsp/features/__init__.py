@@ -1,0 +1,1 @@
+"""One module a concept; each has `register(server)`."""

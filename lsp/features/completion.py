@@ -1,0 +1,58 @@
+"""Inline completions (ghost text) and classic completion items for clients without them."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from lsp.convert import completion_request, offset_of, position_of
+from lsp.server import CodepalServer
+
+SOURCE = "codepal"
+
+
+def register(server: CodepalServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(
+        ls: CodepalServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList:
+        empty = types.InlineCompletionList(items=[])
+        doc = ls.documents.get(params.text_document.uri)
+        if doc is None or ls.assistant is None:
+            return empty
+        offset = offset_of(ls, doc, params.position)
+        completion = await ls.assistant.complete(completion_request(ls, doc, offset), key=doc.uri)
+        if completion is None or not completion.text:
+            return empty
+        start = position_of(ls, doc, offset)
+        end = position_of(ls, doc, offset + completion.replace_chars)
+        item = types.InlineCompletionItem(insert_text=completion.text, range=types.Range(start=start, end=end))
+        return types.InlineCompletionList(items=[item])
+
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " "])
+    )
+    async def completion(ls: CodepalServer, params: types.CompletionParams) -> types.CompletionList:
+        # Always incomplete: the client asks again as the user types, and the cache answers.
+        empty = types.CompletionList(is_incomplete=True, items=[])
+        doc = ls.documents.get(params.text_document.uri)
+        if doc is None or ls.assistant is None:
+            return empty
+        offset = offset_of(ls, doc, params.position)
+        completion = await ls.assistant.complete(completion_request(ls, doc, offset), key=doc.uri)
+        if completion is None or not completion.text.strip():
+            return empty
+        start = position_of(ls, doc, offset)
+        end = position_of(ls, doc, offset + completion.replace_chars)
+        first_line = completion.text.strip().splitlines()[0]
+        item = types.CompletionItem(
+            label=first_line[:60],
+            kind=types.CompletionItemKind.Snippet if "\n" in completion.text else types.CompletionItemKind.Text,
+            detail=SOURCE,
+            documentation=types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                              value=f"```{doc.language}\n{completion.text}\n```"),
+            text_edit=types.TextEdit(range=types.Range(start=start, end=end), new_text=completion.text),
+            filter_text=doc.text[max(0, offset - 40):offset].split()[-1] if doc.text[:offset].split() else "",
+            sort_text="0",
+            insert_text_format=types.InsertTextFormat.PlainText,
+        )
+        return types.CompletionList(is_incomplete=True, items=[item])

@@ -1,0 +1,43 @@
+"""initialize, configuration, status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from codepal.assistant import Assistant
+from lsp.server import CodepalServer
+
+STATUS_COMMAND = "codepal.status"
+
+
+def register(server: CodepalServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: CodepalServer, params: types.InitializeParams) -> None:
+        ls.apply_options(params.initialization_options, "LSP initialization options")
+        folders = [f.uri for f in params.workspace_folders or []] or ([params.root_uri] if params.root_uri else [])
+        ls.workspace_folders = [path for uri in folders if (path := to_fs_path(uri))]
+        ls.assistant = Assistant(ls.config, on_state=ls.engine_changed)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: CodepalServer, params: types.InitializedParams) -> None:
+        if ls.assistant is not None:
+            await ls.assistant.start()  # returns at once; probing runs in the background
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: CodepalServer, params: types.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        if isinstance(settings, dict) and isinstance(settings.get("codepal"), dict):
+            settings = settings["codepal"]
+        ls.apply_options(settings, "workspace/didChangeConfiguration")
+
+    @server.command(STATUS_COMMAND)
+    def status(ls: CodepalServer, *args: Any) -> dict[str, Any]:
+        return ls.assistant.status() if ls.assistant else {"state": "stopped"}
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: CodepalServer, *args: Any) -> None:
+        if ls.assistant is not None:
+            await ls.assistant.close()

@@ -1,0 +1,93 @@
+"""The codepal language server: state shared by the feature modules, and `create_server()`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from codepal import __version__
+from codepal.assistant import Assistant
+from codepal.config import CodepalConfig, load_config
+from codepal.engine import EngineState
+from codepal.errors import ConfigError
+from codepal.text import DocumentStore
+from codepal.text.encoding import PositionEncoding
+from lsp.protocol import CodepalProtocol
+
+log = logging.getLogger(__name__)
+
+STATUS_NOTIFICATION = "codepal/status"
+
+
+class CodepalServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("codepal", __version__, protocol_cls=CodepalProtocol)
+        self.documents = DocumentStore()
+        self.assistant: Assistant | None = None
+        self.config = CodepalConfig()
+        self.workspace_folders: list[str] = []
+        self.recent: list[str] = []  # document URIs, most recently edited first
+
+    @property
+    def encoding(self) -> PositionEncoding:
+        try:
+            value = str(self.workspace.position_encoding or "utf-16")
+        except RuntimeError:  # before initialize
+            value = "utf-16"
+        return value if value in ("utf-8", "utf-16", "utf-32") else "utf-16"  # type: ignore[return-value]
+
+    def apply_options(self, options: Any, source: str) -> None:
+        """Validate editor options with the one config model; a bad value: one message, defaults kept."""
+        try:
+            base = load_config()
+        except ConfigError as exc:
+            self.warn(str(exc))
+            base = CodepalConfig()
+        try:
+            self.config = base.merged(options, source) if isinstance(options, dict) and options else base
+        except ConfigError as exc:
+            self.warn(f"{exc}; using the defaults for it")
+            self.config = base
+        if self.assistant is not None:
+            self.assistant.update_config(self.config)
+
+    def warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"codepal: {message}"))
+
+    def engine_changed(self, state: EngineState, message: str) -> None:
+        status = self.assistant.status() if self.assistant else {"state": state.value}
+        status["message"] = message
+        self.protocol.notify(STATUS_NOTIFICATION, status)
+        self.window_log_message(types.LogMessageParams(types.MessageType.Info, f"engine {state.value}: {message}"))
+
+    def touch(self, uri: str) -> None:
+        if uri in self.recent:
+            self.recent.remove(uri)
+        self.recent.insert(0, uri)
+        del self.recent[64:]
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # Out-of-band errors (malformed messages, notifications that failed) are logged, never popped
+        # up: protocol noise must not interrupt the user.
+        log.error("protocol error (%s): %s", getattr(source, "__name__", source), error)
+
+
+def create_server() -> CodepalServer:
+    server = CodepalServer()
+    from lsp.features import actions, completion, lifecycle, sync
+
+    for module in (lifecycle, sync, completion, actions):
+        module.register(server)
+    return server
+
+
+def run_stdio() -> None:
+    # stdout is the protocol: everything else goes to stderr (and the editor's log).
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    create_server().start_io()

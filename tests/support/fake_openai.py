@@ -1,0 +1,213 @@
+"""A controllable fake OpenAI server, only for injecting faults (and scripted R1-style answers).
+
+The main path is always tested against real vLLM. This one speaks raw HTTP/1.1 over asyncio so it can
+misbehave in ways a framework would not let it: hang, drop the stream, send garbage or invalid UTF-8.
+It runs on its own event loop in a thread, so a test in any loop (or a subprocess) can use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Behaviour:
+    """What to do with one request to a generation route.
+
+    kind: "stream" (SSE of `chunks`), "hang", "status", "drop" (send `drop_after` chunks then cut the
+    connection), "garbage" (invalid JSON event), "bad_utf8" (an invalid byte in an event), "endless".
+    For chat routes each chunk is text for `content`, or a (reasoning, content) pair.
+    """
+
+    kind: str = "stream"
+    chunks: list[Any] = field(default_factory=lambda: ["hello", " world"])
+    status: int = 500
+    first_delay_s: float = 0.0
+    chunk_delay_s: float = 0.0
+    drop_after: int = 1
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    body: Any
+    at: float
+    closed_by_client: bool = False
+
+
+class FakeOpenAI:
+    def __init__(self, model: str = "fake-model", api_key: str | None = None) -> None:
+        self.model = model
+        self.api_key = api_key
+        self.default = Behaviour()
+        self.script: deque[Behaviour] = deque()
+        self.requests: list[RecordedRequest] = []
+        self.open_streams = 0
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.base_events.Server | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    # -- control --------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FakeOpenAI:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        return self
+
+    def stop(self) -> None:
+        async def _stop() -> None:
+            if self._server:
+                self._server.close()
+        asyncio.run_coroutine_threadsafe(_stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def push(self, *behaviours: Behaviour) -> None:
+        """Use these for the next requests, in order; then `default`."""
+        self.script.extend(behaviours)
+
+    def generation_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.endswith("completions")]
+
+    # -- server ---------------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                request_line = await reader.readline()
+                if not request_line:
+                    return
+                method, path, _ = request_line.decode("latin-1").split(" ", 2)
+                headers: dict[str, str] = {}
+                while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                raw = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+                body = json.loads(raw) if raw else None
+                record = RecordedRequest(method, path, body, time.monotonic())
+                self.requests.append(record)
+                if self.api_key and headers.get("authorization") != f"Bearer {self.api_key}":
+                    await self._send_json(writer, 401, {"error": {"message": "bad key"}})
+                    continue
+                keep_open = await self._route(path, body, record, reader, writer)
+                if not keep_open:
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            return
+        finally:
+            writer.close()
+
+    async def _route(self, path: str, body: Any, record: RecordedRequest,
+                     reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        if path == "/health":
+            await self._send_json(writer, 200, {})
+            return True
+        if path == "/v1/models":
+            await self._send_json(writer, 200, {"object": "list", "data": [{"id": self.model}]})
+            return True
+        if path == "/tokenize":
+            text = (body or {}).get("prompt", "")
+            await self._send_json(writer, 200, {"tokens": list(range(max(1, len(text) // 4)))})
+            return True
+        if not path.endswith("completions"):
+            await self._send_json(writer, 404, {"error": {"message": "not found"}})
+            return True
+        behaviour = self.script.popleft() if self.script else self.default
+        chat = path.endswith("chat/completions")
+        self.open_streams += 1
+        try:
+            return await self._generate(behaviour, chat, record, reader, writer)
+        finally:
+            self.open_streams -= 1
+
+    async def _generate(self, b: Behaviour, chat: bool, record: RecordedRequest,
+                        reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        if b.kind == "status":
+            await self._send_json(writer, b.status, {"error": {"message": f"injected {b.status}"}})
+            return True
+        if b.kind == "hang":
+            await reader.read()  # until the client closes
+            record.closed_by_client = True
+            return False
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
+        await writer.drain()
+        if b.first_delay_s:
+            if await _client_gone(reader, b.first_delay_s):
+                record.closed_by_client = True
+                return False
+        if b.kind == "garbage":
+            writer.write(b"data: {this is not json\n\n")
+        elif b.kind == "bad_utf8":
+            writer.write(b'data: {"choices":[{"index":0,"text":"ok\xff\xfe","delta":{"content":"ok\xff"}}]}\n\n')
+            writer.write(b"data: [DONE]\n\n")
+        else:
+            chunks = b.chunks if b.kind != "endless" else _endless()
+            for index, chunk in enumerate(chunks):
+                if b.kind == "drop" and index >= b.drop_after:
+                    writer.transport.abort()
+                    return False
+                writer.write(_event(chunk, chat))
+                try:
+                    await writer.drain()
+                except ConnectionError:
+                    record.closed_by_client = True
+                    return False
+                if await _client_gone(reader, b.chunk_delay_s):
+                    record.closed_by_client = True
+                    return False
+            writer.write(_event(None, chat, finish=True) + b"data: [DONE]\n\n")
+        await writer.drain()
+        return False
+
+    async def _send_json(self, writer: asyncio.StreamWriter, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        writer.write(f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(data)}\r\n\r\n"
+                     .encode() + data)
+        await writer.drain()
+
+
+def _endless() -> Any:
+    while True:
+        yield "again "
+
+
+async def _client_gone(reader: asyncio.StreamReader, wait_s: float) -> bool:
+    """Wait up to `wait_s`; True if the client closed the connection meanwhile."""
+    try:
+        data = await asyncio.wait_for(reader.read(1), max(wait_s, 0.0005))
+        return data == b""
+    except TimeoutError:
+        return False
+
+
+def _event(chunk: Any, chat: bool, finish: bool = False) -> bytes:
+    if chat:
+        if finish:
+            choice: dict[str, Any] = {"index": 0, "delta": {}, "finish_reason": "stop"}
+        elif isinstance(chunk, tuple):
+            reasoning, content = chunk
+            delta = {k: v for k, v in (("reasoning", reasoning), ("content", content)) if v}
+            choice = {"index": 0, "delta": delta, "finish_reason": None}
+        else:
+            choice = {"index": 0, "delta": {"content": chunk}, "finish_reason": None}
+        payload = {"object": "chat.completion.chunk", "choices": [choice]}
+    else:
+        choice = {"index": 0, "text": "" if finish else chunk, "finish_reason": "stop" if finish else None}
+        payload = {"object": "text_completion", "choices": [choice]}
+    return b"data: " + json.dumps(payload).encode() + b"\n\n"
