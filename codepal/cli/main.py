@@ -31,9 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
         try:
             importlib.import_module(module).add_arguments(command, name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        except ImportError as exc:
+            # One broken or missing subcommand must not take the others down with it.
+            command.set_defaults(broken=f"`codepal {name}` is unavailable: {exc}")
         command.set_defaults(module=module)
     return parser
 
@@ -53,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if getattr(args, "broken", None):
+        print(f"codepal: {args.broken}", file=sys.stderr)
+        return 2
     try:
         result: int = importlib.import_module(args.module).run(args)
         return result

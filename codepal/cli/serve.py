@@ -11,6 +11,7 @@ import time
 
 from codepal.cli.common import add_engine_options, config_from_args
 from codepal.engine import Engine, EngineState
+from codepal.engine.model_files import require_local_model
 from codepal.engine.state import EngineInfo, remove_state, write_state
 from codepal.paths import state_dir
 
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if config.engine.url:
         return asyncio.run(_attach(config.engine.url, config.engine.api_key, config.engine.model))
+    require_local_model(config.engine.model)  # fail in seconds, before any progress display
     engine = Engine(config.engine, extra_args=args.passthrough, log_path=state_dir() / "vllm.log")
     return asyncio.run(_serve(engine))
 

@@ -59,3 +59,8 @@ class EngineThread:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(10)
+
+
+# Helpers, not tests (pytest would collect these names where they are imported).
+test_model_dir.__test__ = False  # type: ignore[attr-defined]
+test_engine_config.__test__ = False  # type: ignore[attr-defined]
