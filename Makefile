@@ -8,7 +8,7 @@ MODEL ?=
 TEST_MODEL := .cache/test-model
 PYTEST_ARGS ?=
 
-.PHONY: venv serve test test-setup test-fast test-offline lint bench clean
+.PHONY: venv serve test test-model test-setup test-fast test-offline lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +25,14 @@ venv: $(VENV)/.installed-$(ENGINE)
 serve: venv
 	$(BIN)/codepal serve $(if $(MODEL),--model $(MODEL),)
 
-$(TEST_MODEL)/CODEPAL_TEST_MODEL: | venv
-	HF_HUB_OFFLINE=1 $(BIN)/codepal make-test-model $(TEST_MODEL)
+# Always asked: the command itself skips the work when the cached model has the current recipe.
+test-model: venv
+	HF_HUB_OFFLINE=1 $(BIN)/codepal make-test-model --if-missing $(TEST_MODEL)
 
 # Tests always run on the CPU build of vLLM with the tiny test model.
 test-setup:
 	$(MAKE) venv ENGINE=cpu
-	$(MAKE) $(TEST_MODEL)/CODEPAL_TEST_MODEL ENGINE=cpu
+	$(MAKE) test-model ENGINE=cpu
 	bash scripts/test-deps.sh
 
 test: test-setup
@@ -52,7 +53,7 @@ lint: venv
 
 bench:
 	$(MAKE) venv ENGINE=cpu
-	$(MAKE) $(TEST_MODEL)/CODEPAL_TEST_MODEL ENGINE=cpu
+	$(MAKE) test-model ENGINE=cpu
 	$(BIN)/codepal bench --quick
 
 clean:

@@ -39,6 +39,7 @@ CHAT_TEMPLATE = (
 )
 
 VOCAB_SIZE = 4096
+FORMAT = "codepal-test-model 2"  # bump when the recipe changes, so cached copies are rebuilt
 SEED = 1234
 
 
@@ -107,7 +108,7 @@ def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int) -> None:
         head_dim=128,
         max_position_embeddings=4096,
         max_window_layers=2,
-        tie_word_embeddings=True,
+        tie_word_embeddings=False,  # tied, a random model mostly repeats its input token
         bos_token_id=bos_id,
         eos_token_id=eos_id,
         torch_dtype="bfloat16",
@@ -129,9 +130,13 @@ def make_test_model(out: Path) -> Path:
     bos_id = tokenizer.token_to_id(BOS)
     eos_id = tokenizer.token_to_id(EOS)
     _build_model(out, tokenizer.get_vocab_size(), bos_id, eos_id)
-    (out / "CODEPAL_TEST_MODEL").write_text("random weights; gibberish output; for tests only\n")
+    (out / "CODEPAL_TEST_MODEL").write_text(f"{FORMAT}\nrandom weights; gibberish output; for tests only\n")
     return out
 
 
 def is_complete(path: Path) -> bool:
-    return all((path / name).exists() for name in ("config.json", "tokenizer.json", "CODEPAL_TEST_MODEL"))
+    """A finished model of the current recipe (older cached copies are rebuilt)."""
+    marker = path / "CODEPAL_TEST_MODEL"
+    if not (path / "config.json").exists() or not (path / "tokenizer.json").exists() or not marker.exists():
+        return False
+    return marker.read_text(encoding="utf-8").startswith(FORMAT)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from codepal import __version__
-from codepal.assistant import Assistant
 from codepal.config import CodepalConfig, load_config
-from codepal.engine import EngineState
 from codepal.errors import ConfigError
 from codepal.text import DocumentStore
 from codepal.text.encoding import PositionEncoding
 from lsp.protocol import CodepalProtocol
+
+if TYPE_CHECKING:
+    from codepal.assistant import Assistant
+    from codepal.engine import EngineState
 
 log = logging.getLogger(__name__)
 

@@ -153,7 +153,7 @@ class ModelClient:
             "stream_options": {"include_usage": True},
         }
         if stop:
-            body["stop"] = list(stop)
+            body["stop"] = list(stop)[:4]  # the OpenAI protocol (and vLLM) allow at most four
         body.update(extra or {})
         async for event in self._stream("/v1/completions", body, timeout):
             usage = event.get("usage") or {}

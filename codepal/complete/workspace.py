@@ -117,7 +117,7 @@ class Workspace:
         with os.fdopen(fd, "rb") as handle:
             opened = os.fstat(handle.fileno())
             # Refuse if the file was swapped between the check and the open (symlink race).
-            if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino) or not stat.S_ISREG(opened.st_mode):
+            if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
                 return None
             data = handle.read(self.max_file_bytes + 1)
         if len(data) > self.max_file_bytes or b"\0" in data:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from codepal.assistant import Assistant
 from lsp.server import CodepalServer
 
 STATUS_COMMAND = "codepal.status"
+DOCUMENT_STATE_COMMAND = "codepal.documentState"  # for diagnosing sync problems (and the tests)
 
 
 def register(server: CodepalServer) -> None:
@@ -19,12 +20,14 @@ def register(server: CodepalServer) -> None:
         ls.apply_options(params.initialization_options, "LSP initialization options")
         folders = [f.uri for f in params.workspace_folders or []] or ([params.root_uri] if params.root_uri else [])
         ls.workspace_folders = [path for uri in folders if (path := to_fs_path(uri))]
-        ls.assistant = Assistant(ls.config, on_state=ls.engine_changed)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CodepalServer, params: types.InitializedParams) -> None:
-        if ls.assistant is not None:
-            await ls.assistant.start()  # returns at once; probing runs in the background
+        # Imported and built after `initialize` has answered: the editor is never kept waiting for it.
+        from codepal.assistant import Assistant
+
+        ls.assistant = Assistant(ls.config, on_state=ls.engine_changed)
+        await ls.assistant.start()  # returns at once; probing runs in the background
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(ls: CodepalServer, params: types.DidChangeConfigurationParams) -> None:
@@ -36,6 +39,16 @@ def register(server: CodepalServer) -> None:
     @server.command(STATUS_COMMAND)
     def status(ls: CodepalServer, *args: Any) -> dict[str, Any]:
         return ls.assistant.status() if ls.assistant else {"state": "stopped"}
+
+    @server.command(DOCUMENT_STATE_COMMAND)
+    def document_state(ls: CodepalServer, *args: Any) -> dict[str, Any] | None:
+        uri = args[0] if args and isinstance(args[0], str) else None
+        doc = ls.documents.get(uri) if uri else None
+        if doc is None:
+            return None
+        data = doc.text.encode("utf-8", "surrogatepass")
+        return {"uri": uri, "version": doc.version, "length": len(doc.text),
+                "sha256": hashlib.sha256(data).hexdigest()}
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: CodepalServer, *args: Any) -> None:

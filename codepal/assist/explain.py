@@ -1,0 +1,41 @@
+"""Explain: the chosen code in, a Markdown explanation out, thinking streamed separately."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from codepal.assist import prompts
+from codepal.assist.extract import strip_reasoning
+from codepal.assist.region import region_of
+from codepal.assist.thinking import Generation, generate
+from codepal.client import ModelClient
+from codepal.config import AssistConfig
+from codepal.syntax import normalize_language
+from codepal.types import AssistEvent, CodeSpan, ExplainResult
+
+
+def explain_prompt(span: CodeSpan, context: str = "") -> str:
+    language = normalize_language(span.language) or "text"
+    return prompts.render(
+        "explain", code=region_of(span).code, language=language, context=context_block(context, language)
+    )
+
+
+def context_block(context: str, language: str) -> str:
+    if not context.strip():
+        return ""
+    return prompts.render("context", context=context.strip("\n"), language=language)
+
+
+async def explain(
+    client: ModelClient, span: CodeSpan, config: AssistConfig, context: str = ""
+) -> AsyncIterator[AssistEvent]:
+    """Thinking and answer deltas as they stream, then exactly one ExplainResult."""
+    out = Generation()
+    deadline = time.monotonic() + config.timeout_s
+    async for event in generate(
+        client, explain_prompt(span, context), config.thinking_budget_explain, config, out, deadline
+    ):
+        yield event
+    yield ExplainResult(markdown=strip_reasoning(out.answer).strip(), thinking_tokens=out.thinking_tokens)

@@ -1,0 +1,97 @@
+"""Fix: prompt → answer → extract the corrected code → verify → minimal edits; one retry, then refuse.
+
+A refusal is a FixResult(ok=False); the document is never handed a broken edit.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+
+from codepal.assist import prompts
+from codepal.assist.diff import keep_unchanged_lines, minimal_edits
+from codepal.assist.explain import context_block
+from codepal.assist.extract import extract_code, note_after_code
+from codepal.assist.placement import place
+from codepal.assist.region import Region, region_of
+from codepal.assist.thinking import Generation, generate
+from codepal.assist.verify import verify
+from codepal.client import ModelClient
+from codepal.config import AssistConfig
+from codepal.syntax import normalize_language
+from codepal.text.lines import split_lines
+from codepal.types import AssistEvent, CodeSpan, FixResult, Problem, ThinkingDelta
+
+ATTEMPTS = 2
+TRACEBACK_LINES = 30
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # notebook tracebacks come coloured
+
+
+def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error: str = "") -> str:
+    """The first request's prompt, or with `error` the retry's."""
+    region = region_of(span)
+    language = normalize_language(span.language) or "text"
+    values = {
+        "code": region.code,
+        "language": language,
+        "problem": problem_block(problem, region),
+        "context": context_block(context, language),
+    }
+    return prompts.render("fix_retry", **values, error=error) if error else prompts.render("fix", **values)
+
+
+def problem_block(problem: Problem | None, region: Region) -> str:
+    if problem is None or not (problem.message.strip() or problem.traceback.strip()):
+        return ""
+    text = _ANSI.sub("", problem.message.strip())
+    if problem.error_name and not text.startswith(problem.error_name):
+        text = f"{problem.error_name}: {text}"
+    if problem.line is not None:
+        inside = region.first_line <= problem.line < region.first_line + region.line_count()
+        text += (f" (line {problem.line - region.first_line + 1} of the code below)" if inside
+                 else f" (line {problem.line + 1} of the file)")
+    traceback = _ANSI.sub("", problem.traceback).strip("\n")
+    if traceback:
+        tail = "\n".join(split_lines(traceback)[-TRACEBACK_LINES:])
+        text += f"\n```\n{tail}\n```"
+    return prompts.render("problem", problem=text)
+
+
+async def fix(
+    client: ModelClient, span: CodeSpan, problem: Problem | None, config: AssistConfig, context: str = ""
+) -> AsyncIterator[AssistEvent]:
+    """Thinking and answer deltas of each attempt, then exactly one FixResult."""
+    region = region_of(span)
+    language = normalize_language(span.language) or "text"
+    deadline = time.monotonic() + config.timeout_s
+    error = ""
+    for attempt in range(1, ATTEMPTS + 1):
+        if error:
+            yield ThinkingDelta(f"\n\n[codepal: the answer was rejected ({error}); asking once more]\n\n")
+        out = Generation()
+        prompt = fix_prompt(span, problem, context, error)
+        async for event in generate(client, prompt, config.thinking_budget_fix, config, out, deadline):
+            yield event
+        new_text, error = fixed_document(region, out.answer, language)
+        if new_text is not None:
+            edits = minimal_edits(span.text, new_text)
+            changed = sum(len(split_lines(e.new_text)) for e in edits)
+            message = note_after_code(out.answer) or f"changed {changed} line(s)"
+            yield FixResult(True, message, new_text, edits, attempt)
+            return
+    yield FixResult(False, f"no safe fix found: {error}", attempts=ATTEMPTS)
+
+
+def fixed_document(region: Region, answer: str, language: str) -> tuple[str | None, str]:
+    """(the verified fixed document, "") or (None, why not) for one answer."""
+    code = extract_code(answer, region.code, language)
+    if code is None:
+        return None, "the answer contained no code block with the corrected code"
+    document = region.document
+    new_text, reason = place(region, code)
+    if new_text is None:
+        return None, reason
+    new_text = keep_unchanged_lines(document, new_text)
+    verdict = verify(document, new_text, language, region.first_line)
+    return (new_text, "") if verdict.ok else (None, verdict.reason)

@@ -1,0 +1,197 @@
+"""What the model sees around the cursor: prefix/suffix plus the enclosing scope, the file's imports and
+the signatures of names used near the cursor that are defined elsewhere.
+
+Pure and fast. The document is parsed once per request, incrementally from the previous request's tree
+(`TreeCache`: output never depends on what is cached, only the time does). The part of the file after
+the next definition following the cursor is read separately and memoised by content: Python's
+indentation scanner makes tree-sitter reparse everything after an edit, and in any language an
+unclosed bracket typed at the cursor would make it re-recover the whole rest of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlparse
+
+from tree_sitter import Node
+
+from codepal.complete.context_index import Facts, definitions, facts_of, header, imports, scope
+from codepal.complete.context_langs import TABLES
+from codepal.syntax import get_language, normalize_language
+from codepal.text.lines import LINE_BREAK
+from codepal.text.tree_cache import TreeCache
+from codepal.types import CompletionRequest
+
+WINDOW_LINES = 30  # "near the cursor": names used in this many lines before it
+MAX_SIGNATURES = 8
+MAX_FILES = 4
+MAX_IMPORTS = 40
+# Documents longer than this are parsed only around the cursor (plus their head, for imports); the cut
+# points move in coarse steps, not with every keystroke, so the incremental reparse stays cheap.
+MAX_PARSE_CHARS = 256_000
+_PARSE_BEFORE, _PARSE_AFTER, _PARSE_STEP, _HEAD_CHARS = 192_000, 64_000, 32_000, 32_000
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_TOP_LEVEL = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)(?=[A-Za-z_@#])")
+_PY_DEFINITION = re.compile(r"^([ \t]*)(?:@|(?:async[ \t]+)?def[ \t]|class[ \t])", re.MULTILINE)
+_TREES = TreeCache()
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A definition's header line(s). `source` is the path hint of the file it is in ("" = this file)."""
+
+    name: str
+    text: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CompletionContext:
+    """The text around the cursor and what else the model should know. `prefix`/`suffix` include a
+    request's extra prefix/suffix (notebook cells); everything else is optional and may be dropped by
+    the budget."""
+
+    prefix: str
+    suffix: str
+    language: str
+    file_path: str = ""
+    scope: tuple[str, ...] = ()  # enclosing definitions' headers, outermost first
+    imports: tuple[str, ...] = ()
+    signatures: tuple[Signature, ...] = ()  # most relevant first; rendering sorts them
+    binary: bool = False  # the document is not text: the caller answers empty
+
+
+def path_hint(uri: str) -> str:
+    """The last three path components of a URI (`src/pkg/app.py`): enough for the model, stable, and
+    free of the user's home directory."""
+    if not uri:
+        return ""
+    parsed = urlparse(uri)
+    path = unquote(parsed.path) if parsed.scheme else uri
+    return "/".join([part for part in path.replace("\\", "/").split("/") if part][-3:])
+
+
+def build_context(
+    request: CompletionRequest, *, max_signatures: int = MAX_SIGNATURES, max_files: int = MAX_FILES
+) -> CompletionContext:
+    language = normalize_language(request.language)
+    file_path = path_hint(request.uri)
+    if "\0" in request.text or "\0" in request.extra_prefix or "\0" in request.extra_suffix:
+        return CompletionContext("", "", language, file_path, binary=True)
+    offset = min(max(request.offset, 0), len(request.text))
+    prefix = request.extra_prefix + request.text[:offset]
+    suffix = request.text[offset:] + request.extra_suffix
+    table = TABLES.get(language)
+    if table is None or get_language(language) is None:
+        return CompletionContext(prefix, suffix, language, file_path)
+
+    skipped, kept = _parse_window(prefix, suffix)
+    cut, wrap = _cut(suffix, kept, table.indent_scoped)
+    head = prefix[skipped:].encode("utf-8", "surrogatepass")
+    source = head + suffix[:cut].encode("utf-8", "surrogatepass")
+    cursor = len(head)
+    tree = _TREES.parse(request.uri, language, source)
+    assert tree is not None
+    root = tree.root_node
+    found_imports = imports(root, source, language)
+    after = facts_of(suffix[cut:kept], language, wrap) if cut < kept else Facts({}, ())
+    if skipped:  # the imports of a huge document are at its top, outside the parsed window
+        found_imports = facts_of(prefix[: min(skipped, _HEAD_CHARS)], language).imports + found_imports
+
+    window = _window(prefix)
+    window_start = cursor - len(window.encode("utf-8", "surrogatepass"))
+    near = _near_names(window + suffix[: _line_end(suffix)])
+    here: dict[str, Node] = {}
+    wanted = {name.encode("utf-8", "surrogatepass") for name in near}
+    for name, node in definitions(root, source, language, wanted):
+        if window_start <= node.start_byte <= cursor or node.start_byte < cursor < node.end_byte:
+            continue  # visible right there, or the definition being written
+        if name in near and name not in here:
+            here[name] = node
+    others = [
+        (path_hint(doc.uri), facts_of(text, normalize_language(doc.language)).definitions)
+        for doc in request.other_documents
+        for text in [doc.text[:MAX_PARSE_CHARS]]  # of a huge file, only its beginning
+        if doc.uri != request.uri and normalize_language(doc.language) in TABLES and "\0" not in text
+    ]
+    sources = [("", after.definitions), *others[:max_files]]
+    signatures: list[Signature] = []
+    for name in near:
+        if len(signatures) >= max_signatures:
+            break
+        if name in here:
+            signatures.append(Signature(name, header(here[name], source)))
+            continue
+        hint, defined = next(((h, d) for h, d in sources if name in d), ("", {}))
+        if name in defined:
+            signatures.append(Signature(name, defined[name], hint))
+
+    cursor_line = prefix[max(prefix.rfind("\n"), prefix.rfind("\r")) + 1 :]
+    return CompletionContext(
+        prefix=prefix,
+        suffix=suffix,
+        language=language,
+        file_path=file_path,
+        scope=scope(root, source, cursor, cursor_line, table),
+        imports=tuple(dict.fromkeys(found_imports + after.imports))[:MAX_IMPORTS],
+        signatures=tuple(signatures),
+    )
+
+
+def _parse_window(prefix: str, suffix: str) -> tuple[int, int]:
+    """(characters of the prefix to skip, characters of the suffix to keep) for parsing."""
+    if len(prefix) + len(suffix) <= MAX_PARSE_CHARS:
+        return 0, len(suffix)
+    skip = max(0, len(prefix) - _PARSE_BEFORE) // _PARSE_STEP * _PARSE_STEP
+    if skip:
+        match = LINE_BREAK.search(prefix, skip)
+        skip = match.end() if match else skip
+    keep = len(suffix)
+    if keep > _PARSE_AFTER:
+        match = LINE_BREAK.search(suffix, _PARSE_AFTER)
+        keep = match.end() if match else keep
+    return skip, keep
+
+
+def _cut(suffix: str, kept: int, python: bool) -> tuple[int, bool]:
+    """Where the parsed part of the suffix ends, so that an edit at the cursor reparses little and the
+    rest is read once (memoised). (cut, whether the rest needs the synthetic class to parse)."""
+    start = _line_end(suffix)
+    if not python:  # a top-level declaration after a blank line; nothing inside blocks
+        match = _TOP_LEVEL.search(suffix, start, kept)
+        return (match.end(), False) if match else (kept, False)
+    # Python: the first definition after the cursor line that parses on its own: top level, or a method
+    # wrapped in a class when nothing before the next top-level definition is indented less.
+    candidates: list[re.Match[str]] = []
+    for match in _PY_DEFINITION.finditer(suffix, start, kept):
+        if not match.group(1):
+            top = match.start()
+            break
+        if len(candidates) < 8:
+            candidates.append(match)
+    else:
+        top = kept
+    for match in candidates:
+        width = len(match.group(1))
+        shallower = re.compile(rf"^[ \t]{{1,{width - 1}}}[^ \t\r\n#]", re.MULTILINE) if width > 1 else None
+        if shallower is None or shallower.search(suffix, match.start(), top) is None:
+            return match.start(), True
+    return top, False
+
+
+def _window(prefix: str) -> str:
+    """The last WINDOW_LINES lines of the prefix (the cursor line counts)."""
+    tail = prefix[-200 * WINDOW_LINES :]
+    breaks = [m.end() for m in LINE_BREAK.finditer(tail)]
+    return tail[breaks[-WINDOW_LINES + 1] :] if len(breaks) >= WINDOW_LINES - 1 else tail
+
+
+def _line_end(text: str) -> int:
+    match = LINE_BREAK.search(text)
+    return match.start() if match else len(text)
+
+
+def _near_names(text: str) -> dict[str, None]:
+    """Identifiers in `text`, the last-used first (a dict as an ordered set)."""
+    return dict.fromkeys(reversed(_IDENTIFIER.findall(text)))

@@ -1,0 +1,184 @@
+"""Render a completion context as a prompt. Templates are data: `templates/<name>.toml`.
+
+Stable parts come first (file path, imports, signatures), then the code before the cursor, so that
+typing changes only the end of the prompt and vLLM's prefix cache keeps hitting. Everything that could
+vary in order is sorted, so one context always renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from codepal.complete.context import CompletionContext, Signature
+from codepal.complete.context_langs import TABLES
+from codepal.errors import ConfigError, InvalidInput
+from codepal.text import split_lines
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+DEFAULT_TEMPLATE = "prefix"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_FORMAT_KEYS = {
+    "format": {"files", "context", "prefix", "suffix"},
+    "file_block": {"entries", "path"},
+    "file_entry": {"path", "content"},
+}
+# Line comments of languages without a grammar here, so their prompts can still carry the file path.
+_COMMENTS = {
+    **{language: table.line_comment for language, table in TABLES.items()},
+    **dict.fromkeys(
+        [
+            "shellscript",
+            "bash",
+            "sh",
+            "ruby",
+            "perl",
+            "r",
+            "yaml",
+            "toml",
+            "julia",
+            "dockerfile",
+            "makefile",
+            "powershell",
+            "elixir",
+            "nim",
+        ],
+        "#",
+    ),
+    **dict.fromkeys(["csharp", "kotlin", "swift", "scala", "dart", "php", "objective-c", "zig"], "//"),
+    **dict.fromkeys(["lua", "sql", "haskell"], "--"),
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    description: str
+    format: str
+    stop: tuple[str, ...]
+    uses_suffix: bool
+    file_block: str = ""  # other files' signatures as file sections instead of comments
+    file_entry: str = ""
+    auto: tuple[str, ...] = ()  # model-name fragments that select this template under "auto"
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    prompt: str
+    stop: list[str] = field(default_factory=list)
+    uses_suffix: bool = False
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """Substitute `{name}` placeholders in one pass (code in the values may contain braces)."""
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+def _parse_template(name: str, data: dict[str, object]) -> Template:
+    def strings(key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"prompt template {name!r}: {key} must be a list of strings")
+        return tuple(value)
+
+    if not isinstance(data.get("format"), str) or not isinstance(data.get("uses_suffix"), bool):
+        raise ConfigError(f"prompt template {name!r}: needs a string `format` and a boolean `uses_suffix`")
+    template = Template(
+        name=name,
+        description=str(data.get("description", "")),
+        format=str(data["format"]),
+        stop=strings("stop"),
+        uses_suffix=bool(data["uses_suffix"]),
+        file_block=str(data.get("file_block", "")),
+        file_entry=str(data.get("file_entry", "")),
+        auto=tuple(fragment.lower() for fragment in strings("auto")),
+    )
+    for key, allowed in _FORMAT_KEYS.items():
+        unknown = set(_PLACEHOLDER.findall(getattr(template, key))) - allowed
+        if unknown:
+            raise ConfigError(f"prompt template {name!r}: unknown placeholder(s) in {key}: {sorted(unknown)}")
+    if "{prefix}" not in template.format or template.uses_suffix != ("{suffix}" in template.format):
+        raise ConfigError(f"prompt template {name!r}: needs {{prefix}}, and {{suffix}} iff uses_suffix")
+    return template
+
+
+@lru_cache(maxsize=4)
+def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, Template]:
+    """Every `*.toml` template in `directory`, by name (the file's stem)."""
+    templates = {}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as handle:
+            templates[path.stem] = _parse_template(path.stem, tomllib.load(handle))
+    return templates
+
+
+def choose_template(name_or_auto: str, model_name: str) -> Template:
+    """The named template, or under `auto` the one whose `auto` fragments occur in the model name
+    (`Qwen/Qwen2.5-Coder-1.5B` → qwen-fim), else plain prefix continuation."""
+    templates = load_templates()
+    if name_or_auto != "auto":
+        if name_or_auto not in templates:
+            raise ConfigError(
+                f"unknown completion template {name_or_auto!r} (known: auto, {', '.join(sorted(templates))})"
+            )
+        return templates[name_or_auto]
+    model = model_name.lower().replace("_", "-").replace(" ", "-")
+    for template in templates.values():  # sorted by name, so the choice is deterministic
+        if any(fragment in model for fragment in template.auto):
+            return template
+    return templates[DEFAULT_TEMPLATE]
+
+
+def render(ctx: CompletionContext, template: Template) -> RenderedPrompt:
+    if ctx.binary:
+        raise InvalidInput("cannot build a prompt for a binary document")
+    by_file: dict[str, list[Signature]] = {}
+    for signature in sorted(ctx.signatures, key=lambda s: (s.source, s.text, s.name)):
+        by_file.setdefault(signature.source, []).append(signature)
+    files = ""
+    if template.file_block and any(source for source in by_file):
+        entries = "".join(
+            _fill(template.file_entry, {"path": source, "content": "\n".join(s.text for s in signatures)})
+            for source, signatures in by_file.items()
+            if source
+        )
+        files = _fill(template.file_block, {"entries": entries, "path": ctx.file_path or "untitled"})
+        by_file = {"": by_file.get("", [])}
+    values = {
+        "files": files,
+        "context": _comment_block(ctx, by_file, with_path=not files),
+        "prefix": ctx.prefix,
+        "suffix": ctx.suffix if template.uses_suffix else "",
+    }
+    return RenderedPrompt(_fill(template.format, values), list(template.stop), template.uses_suffix)
+
+
+def _comment_block(ctx: CompletionContext, by_file: dict[str, list[Signature]], with_path: bool) -> str:
+    """The context as comments in the file's own syntax, most stable lines first."""
+    mark = _COMMENTS.get(ctx.language)
+    if mark is None:
+        return ""
+    lines: list[str] = []
+    if with_path and ctx.file_path:
+        lines.append(f"File: {ctx.file_path}")
+    lines += [text for text in ctx.imports if not _shown(text, ctx.prefix)]
+    for source, signatures in sorted(by_file.items(), key=lambda item: (item[0] == "", item[0])):
+        if not source:  # definitions of this file that the prompt already shows need no repeating
+            signatures = [s for s in signatures if not _shown(s.text, ctx.prefix)]
+        if signatures:
+            lines.append(f"From {source}:" if source else "Defined in this file:")
+            lines += [f"  {text}" for s in signatures for text in split_lines(s.text)]
+    scope = [text for text in ctx.scope if not _shown(text, ctx.prefix)]
+    if scope:
+        lines.append("Inside:")
+        lines += [f"  {text}" for header in scope for text in split_lines(header)]
+    body = "\n".join(f"{mark} {line}".rstrip() for text in lines for line in split_lines(text))
+    return body + "\n" if body else ""
+
+
+def _shown(text: str, prefix: str) -> bool:
+    """Whether the first line of `text` already appears in the prompt's code."""
+    return split_lines(text)[0] in prefix

@@ -1,0 +1,85 @@
+"""Parse trees kept per document and updated incrementally.
+
+Completion requests carry the whole text, not the edit, so the edit is recovered as the common prefix
+and suffix of the previous and the new source; tree-sitter then reparses only the changed region (a
+keystroke in a 2,000-line file costs well under a millisecond instead of a full parse).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from tree_sitter import Parser, Point, Tree
+
+from codepal.syntax import get_language
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """Length of the common prefix; compares only bytes not yet known to match (O(len) total)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _point(source: bytes, offset: int) -> Point:
+    """Tree-sitter's (row, byte column); it counts rows by `\\n` only."""
+    row = source.count(b"\n", 0, offset)
+    return Point(row, offset - (source.rfind(b"\n", 0, offset) + 1))
+
+
+class TreeCache:
+    """The last tree of up to `size` documents, by key (a URI). Safe to call from several threads: an
+    entry is taken out while it is being updated, so a concurrent caller just parses from scratch."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, str], tuple[bytes, Tree]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def parse(self, key: str, language: str, source: bytes) -> Tree | None:
+        grammar = get_language(language)
+        if grammar is None:
+            return None
+        with self._lock:
+            entry = self._entries.pop((key, language), None)
+        if entry is not None and entry[0] == source:
+            tree = entry[1]
+        elif entry is not None:
+            old, tree = entry
+            start = _common_prefix(old, source)
+            same_tail = _common_suffix(old, source, min(len(old), len(source)) - start)
+            old_end, new_end = len(old) - same_tail, len(source) - same_tail
+            tree.edit(
+                start_byte=start,
+                old_end_byte=old_end,
+                new_end_byte=new_end,
+                start_point=_point(source, start),
+                old_end_point=_point(old, old_end),
+                new_end_point=_point(source, new_end),
+            )
+            tree = Parser(grammar).parse(source, tree)
+        else:
+            tree = Parser(grammar).parse(source)
+        if key:
+            with self._lock:
+                self._entries[(key, language)] = (source, tree)
+                while len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
+        return tree
