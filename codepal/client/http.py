@@ -7,6 +7,7 @@ connection; vLLM notices the closed socket and aborts the sequence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -155,12 +156,14 @@ class ModelClient:
         if stop:
             body["stop"] = list(stop)[:4]  # the OpenAI protocol (and vLLM) allow at most four
         body.update(extra or {})
-        async for event in self._stream("/v1/completions", body, timeout):
-            usage = event.get("usage") or {}
-            for choice in event.get("choices") or []:
-                yield TextChunk(str(choice.get("text") or ""), choice.get("finish_reason"))
-            if usage and not event.get("choices"):
-                yield TextChunk("", None, usage.get("completion_tokens"))
+        # aclosing: a caller that stops early (`break`) closes the HTTP stream now, not at GC time.
+        async with contextlib.aclosing(self._stream("/v1/completions", body, timeout)) as events:
+            async for event in events:
+                usage = event.get("usage") or {}
+                for choice in event.get("choices") or []:
+                    yield TextChunk(str(choice.get("text") or ""), choice.get("finish_reason"))
+                if usage and not event.get("choices"):
+                    yield TextChunk("", None, usage.get("completion_tokens"))
 
     async def stream_chat(
         self,
@@ -191,23 +194,24 @@ class ModelClient:
         body.update(extra or {})
         splitter = ThinkSplitter(starts_thinking)
         server_splits = False
-        async for event in self._stream("/v1/chat/completions", body, timeout):
-            usage = event.get("usage") or {}
-            for choice in event.get("choices") or []:
-                delta = choice.get("delta") or {}
-                reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
-                content = delta.get("content") or ""
-                if reasoning:
-                    server_splits = True
-                if not server_splits and content:
-                    reasoning, content = splitter.feed(content)
-                yield ChatDelta(str(reasoning), str(content), choice.get("finish_reason"))
-            if usage and not event.get("choices"):
-                details = usage.get("completion_tokens_details") or {}
-                yield ChatDelta(
-                    completion_tokens=usage.get("completion_tokens"),
-                    reasoning_tokens=details.get("reasoning_tokens"),
-                )
+        async with contextlib.aclosing(self._stream("/v1/chat/completions", body, timeout)) as events:
+            async for event in events:
+                usage = event.get("usage") or {}
+                for choice in event.get("choices") or []:
+                    delta = choice.get("delta") or {}
+                    reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
+                    content = delta.get("content") or ""
+                    if reasoning:
+                        server_splits = True
+                    if not server_splits and content:
+                        reasoning, content = splitter.feed(content)
+                    yield ChatDelta(str(reasoning), str(content), choice.get("finish_reason"))
+                if usage and not event.get("choices"):
+                    details = usage.get("completion_tokens_details") or {}
+                    yield ChatDelta(
+                        completion_tokens=usage.get("completion_tokens"),
+                        reasoning_tokens=details.get("reasoning_tokens"),
+                    )
         if not server_splits:
             reasoning, content = splitter.flush()
             if reasoning or content:

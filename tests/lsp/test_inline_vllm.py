@@ -93,22 +93,28 @@ async def test_cancel_request_answers_32800_and_stops_generation(lsp: LanguageCl
     lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"codepal": {
         "completion": {"max_tokens_block": 2000, "deadline_ms": 60000, "temperature": 1.0, "debounce_ms": 0}}}))
     await _status(lsp)  # messages are handled in order: the new settings are in place after this
-    text = "def long_one():\n    "
-    uri = "file:///ws/cancel.py"
-    open_doc(lsp, uri, text)
     before = _metric(_metrics(vllm), "vllm:num_requests_running")
-    msg_id = str(uuid.uuid4())
     method = types.TEXT_DOCUMENT_INLINE_COMPLETION if lsp.profile == "vscode" else types.TEXT_DOCUMENT_COMPLETION  # type: ignore[attr-defined]
-    params: Any = (types.InlineCompletionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=_end_position(text),
-        context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked))
-        if method == types.TEXT_DOCUMENT_INLINE_COMPLETION else
-        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=_end_position(text)))
-    future = asyncio.wrap_future(lsp.protocol.send_request(method, params, msg_id=msg_id))
-    # Wait until vLLM is generating for us, then cancel.
-    deadline = time.monotonic() + 20
-    while _metric(_metrics(vllm), "vllm:num_requests_running") <= before and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    for attempt in range(4):  # the random model may end an answer early (EOS): then try again
+        text = f"def long_one_{attempt}():\n    "
+        uri = f"file:///ws/cancel_{attempt}.py"
+        open_doc(lsp, uri, text)
+        msg_id = str(uuid.uuid4())
+        params: Any = (types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=_end_position(text),
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked))
+            if method == types.TEXT_DOCUMENT_INLINE_COMPLETION else
+            types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=_end_position(text)))
+        future = asyncio.wrap_future(lsp.protocol.send_request(method, params, msg_id=msg_id))
+        # Wait until vLLM is generating for us, then cancel.
+        deadline = time.monotonic() + 20
+        while (_metric(_metrics(vllm), "vllm:num_requests_running") <= before and not future.done()
+               and time.monotonic() < deadline):
+            await asyncio.sleep(0.02)
+        if not future.done():
+            break
+        print(f"attempt {attempt}: the answer finished before it could be cancelled: {future.result()}")
+    assert not future.done()
     assert _metric(_metrics(vllm), "vllm:num_requests_running") > before
     cancelled_at = time.monotonic()
     lsp.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
@@ -136,7 +142,8 @@ async def test_typing_storm_sends_few_requests_and_leaves_none_running(
     open_doc(lsp, uri, text)
     before = await _status(lsp)
     typed = "for value in values:"
-    pending = []
+    pending: list[Any] = []
+    pending_ids: list[str] = []
     version = 1
     for char in typed[:20]:
         position = _end_position(text)
@@ -148,14 +155,17 @@ async def test_typing_storm_sends_few_requests_and_leaves_none_running(
                 range=types.Range(start=position, end=position), text=char)]))
         position = _end_position(text)
         if lsp.profile == "vscode":  # type: ignore[attr-defined]
-            # VS Code cancels the previous inline request when it sends the next one.
-            for older in pending:
-                older.cancel()
-            pending.append(asyncio.ensure_future(lsp.text_document_inline_completion_async(
+            # VS Code sends $/cancelRequest for the previous inline request when it sends the next one.
+            if pending_ids:
+                lsp.protocol.notify("$/cancelRequest", types.CancelParams(id=pending_ids[-1]))
+            pending_ids.append(str(uuid.uuid4()))
+            pending.append(asyncio.wrap_future(lsp.protocol.send_request(
+                types.TEXT_DOCUMENT_INLINE_COMPLETION,
                 types.InlineCompletionParams(
                     text_document=types.TextDocumentIdentifier(uri=uri), position=position,
                     context=types.InlineCompletionContext(
-                        trigger_kind=types.InlineCompletionTriggerKind.Automatic)))))
+                        trigger_kind=types.InlineCompletionTriggerKind.Automatic)),
+                msg_id=pending_ids[-1])))
         else:
             pending.append(asyncio.ensure_future(lsp.text_document_completion_async(
                 types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=position))))
@@ -171,12 +181,3 @@ async def test_typing_storm_sends_few_requests_and_leaves_none_running(
           f"running {running} at {(time.monotonic() - last_answer) * 1000:.0f} ms after the last answer")
     assert sent <= 2
     assert running == 0
-
-
-async def test_malformed_params_get_an_error_not_silence(lsp: LanguageClient) -> None:
-    future = asyncio.wrap_future(lsp.protocol.send_request(types.TEXT_DOCUMENT_COMPLETION, {"textDocument": 5}))
-    with pytest.raises(Exception) as info:
-        await asyncio.wait_for(future, 5)
-    assert getattr(info.value, "code", None) == -32602
-    status = await _status(lsp)  # still alive and answering
-    assert status["state"] == "ready"

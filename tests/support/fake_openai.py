@@ -142,7 +142,10 @@ class FakeOpenAI:
             await self._send_json(writer, b.status, {"error": {"message": f"injected {b.status}"}})
             return True
         if b.kind == "hang":
-            await reader.read()  # until the client closes
+            try:
+                await reader.read()  # until the client closes
+            except ConnectionError:
+                pass
             record.closed_by_client = True
             return False
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
@@ -194,6 +197,8 @@ async def _client_gone(reader: asyncio.StreamReader, wait_s: float) -> bool:
         return data == b""
     except TimeoutError:
         return False
+    except ConnectionError:
+        return True
 
 
 def _event(chunk: Any, chat: bool, finish: bool = False) -> bytes:

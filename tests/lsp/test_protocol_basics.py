@@ -1,0 +1,63 @@
+"""The server over raw stdio with no engine: fast, empty, and never silent on bad params."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.raw_lsp import RawLsp
+
+
+@pytest.fixture
+async def raw(tmp_path: Path) -> RawLsp:
+    env = dict(os.environ, CODEPAL_STATE_DIR=str(tmp_path / "no-engine"))
+    server = await RawLsp(env).start()
+    yield server  # type: ignore[misc]
+    await server.close()
+
+
+async def test_initialize_is_fast_and_advertises_the_features(raw: RawLsp) -> None:
+    started = time.monotonic()
+    response = await raw.initialize()
+    took = (time.monotonic() - started) * 1000
+    caps = response["result"]["capabilities"]
+    print(f"initialize answered {took:.0f} ms after the process started")
+    assert "inlineCompletionProvider" in caps and "completionProvider" in caps
+    assert caps["textDocumentSync"]["change"] == 2  # incremental
+    assert caps["positionEncoding"] == "utf-16"
+
+
+async def test_utf8_is_chosen_when_the_client_offers_it(raw: RawLsp) -> None:
+    response = await raw.request("initialize", {"processId": None, "rootUri": None, "capabilities": {
+        "general": {"positionEncodings": ["utf-8", "utf-16"]}}})
+    assert response["result"]["capabilities"]["positionEncoding"] == "utf-8"
+
+
+async def test_no_engine_means_empty_answers_fast(raw: RawLsp) -> None:
+    await raw.initialize()
+    raw.notify("textDocument/didOpen", {"textDocument": {
+        "uri": "file:///a.py", "languageId": "python", "version": 1, "text": "def f(x):\n    "}})
+    timings = []
+    for _ in range(20):
+        response, ms = await raw.timed_request("textDocument/inlineCompletion", {
+            "textDocument": {"uri": "file:///a.py"}, "position": {"line": 1, "character": 4},
+            "context": {"triggerKind": 2}})
+        assert response["result"]["items"] == []
+        timings.append(ms)
+    timings.sort()
+    print(f"no engine: inline completion median {timings[10]:.1f} ms, max {timings[-1]:.1f} ms")
+    assert timings[10] < 50
+
+
+async def test_invalid_params_get_32602(raw: RawLsp) -> None:
+    await raw.initialize()
+    response = await raw.request("textDocument/completion", {"textDocument": 5})
+    assert response["error"]["code"] == -32602
+    response = await raw.request("textDocument/inlineCompletion", {"position": "nowhere"})
+    assert response["error"]["code"] == -32602
+    status = await raw.request("workspace/executeCommand", {"command": "codepal.status", "arguments": []})
+    assert status["result"]["state"] in ("stopped", "degraded")
+    assert raw.show_messages() == []
