@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 BOS = "<｜begin▁of▁sentence｜>"
 EOS = "<｜end▁of▁sentence｜>"
@@ -98,7 +99,7 @@ def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int) -> None:
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
     torch.manual_seed(SEED)
-    config = Qwen2Config(
+    settings: dict[str, Any] = dict(  # a dict: transformers 4 and 5 spell some of these differently
         vocab_size=vocab_size,
         hidden_size=256,
         intermediate_size=512,
@@ -111,10 +112,12 @@ def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int) -> None:
         tie_word_embeddings=False,  # tied, a random model mostly repeats its input token
         bos_token_id=bos_id,
         eos_token_id=eos_id,
-        torch_dtype="bfloat16",
+        dtype="bfloat16",
         rope_theta=10000.0,
     )
-    model = Qwen2ForCausalLM(config).to(torch.bfloat16)
+    config = Qwen2Config(**settings)
+    model: Any = Qwen2ForCausalLM(config)
+    model = model.to(torch.bfloat16)
     model.save_pretrained(str(out), safe_serialization=True)
     GenerationConfig(bos_token_id=bos_id, eos_token_id=eos_id, do_sample=True,
                      temperature=0.6, top_p=0.95).save_pretrained(str(out))
@@ -129,6 +132,7 @@ def make_test_model(out: Path) -> Path:
     tokenizer = Tokenizer.from_file(str(out / "tokenizer.json"))
     bos_id = tokenizer.token_to_id(BOS)
     eos_id = tokenizer.token_to_id(EOS)
+    assert bos_id is not None and eos_id is not None, "special tokens missing from the tokenizer"
     _build_model(out, tokenizer.get_vocab_size(), bos_id, eos_id)
     (out / "CODEPAL_TEST_MODEL").write_text(f"{FORMAT}\nrandom weights; gibberish output; for tests only\n")
     return out

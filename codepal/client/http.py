@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -157,11 +157,17 @@ class ModelClient:
             body["stop"] = list(stop)[:4]  # the OpenAI protocol (and vLLM) allow at most four
         body.update(extra or {})
         # aclosing: a caller that stops early (`break`) closes the HTTP stream now, not at GC time.
+        pieces = 0
         async with contextlib.aclosing(self._stream("/v1/completions", body, timeout)) as events:
             async for event in events:
                 usage = event.get("usage") or {}
                 for choice in event.get("choices") or []:
-                    yield TextChunk(str(choice.get("text") or ""), choice.get("finish_reason"))
+                    text = str(choice.get("text") or "")
+                    pieces += bool(text)
+                    if pieces > max_tokens:
+                        _ignored_max_tokens(max_tokens)
+                        return
+                    yield TextChunk(text, choice.get("finish_reason"))
                 if usage and not event.get("choices"):
                     yield TextChunk("", None, usage.get("completion_tokens"))
 
@@ -194,6 +200,7 @@ class ModelClient:
         body.update(extra or {})
         splitter = ThinkSplitter(starts_thinking)
         server_splits = False
+        pieces = 0
         async with contextlib.aclosing(self._stream("/v1/chat/completions", body, timeout)) as events:
             async for event in events:
                 usage = event.get("usage") or {}
@@ -201,11 +208,17 @@ class ModelClient:
                     delta = choice.get("delta") or {}
                     reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
                     content = delta.get("content") or ""
+                    pieces += bool(reasoning or content)
+                    if pieces > max_tokens:
+                        break
                     if reasoning:
                         server_splits = True
                     if not server_splits and content:
                         reasoning, content = splitter.feed(content)
                     yield ChatDelta(str(reasoning), str(content), choice.get("finish_reason"))
+                if pieces > max_tokens:
+                    _ignored_max_tokens(max_tokens)
+                    break
                 if usage and not event.get("choices"):
                     details = usage.get("completion_tokens_details") or {}
                     yield ChatDelta(
@@ -266,7 +279,7 @@ class ModelClient:
 
     async def _stream(
         self, path: str, body: Mapping[str, Any], timeout: float | None
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         async with self._request("POST", path, body, timeout) as response:
             async for line in response.aiter_lines():
                 if not line.startswith("data:"):
@@ -282,6 +295,12 @@ class ModelClient:
                 yield event
         # A stream that ends without [DONE] was cut; the caller still has what arrived so far.
         raise BackendUnavailable(f"the model server's stream from {path} was cut before it finished")
+
+
+def _ignored_max_tokens(max_tokens: int) -> None:
+    # Every streamed piece holds at least one token, so the server ignored `max_tokens` (an endless
+    # answer): stop reading, which closes the stream; the caller keeps what fits.
+    log.warning("the model server sent more than max_tokens=%d pieces; stream closed", max_tokens)
 
 
 def _decode_json(raw: bytes) -> Any:

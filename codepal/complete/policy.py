@@ -57,7 +57,7 @@ class LatestWins:
             return await work()
 
         inner: asyncio.Task[T] = asyncio.ensure_future(debounced())
-        self._running[key] = inner  # type: ignore[assignment]
+        self._running[key] = inner
         caller = asyncio.current_task()
         try:
             return await inner

@@ -48,6 +48,7 @@ class EngineLink:
         self._state_path = state_path
         self._client_options = client_options or {}
         self._probe_task: asyncio.Task[None] | None = None
+        self._autostart_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._interval = MIN_PROBE_S
 
@@ -147,8 +148,8 @@ class EngineLink:
         self.probes += 1
         info = self._discover()
         if info is None:
-            if self.engine is None and self.config.engine.autostart:
-                asyncio.ensure_future(self._autostart())
+            if self.engine is None and self.config.engine.autostart and self._autostart_task is None:
+                self._autostart_task = asyncio.ensure_future(self._autostart())
             await self._drop_client()
             self.info = None
             self._set_state(EngineState.STOPPED, "no engine is running; start one with `codepal serve`")

@@ -15,8 +15,9 @@ import secrets
 import signal
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any, TextIO
 
 from codepal.client import ModelClient
 from codepal.config import EngineConfig
@@ -146,8 +147,8 @@ class Engine:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _spawn(self, coro: object) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
@@ -167,7 +168,7 @@ class Engine:
 
     async def _read_output(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
-        log_file = open(self._log_path, "a", encoding="utf-8") if self._log_path else None  # noqa: SIM115
+        log_file = _open_private_log(self._log_path) if self._log_path else None
         try:
             while raw := await proc.stdout.readline():
                 line = raw.decode("utf-8", "replace").rstrip()
@@ -251,6 +252,12 @@ class Engine:
             await self.start()
         except CodepalError as exc:
             self._set_state(EngineState.CRASHED, f"restart failed: {exc}")
+
+
+def _open_private_log(path: Path) -> TextIO:
+    """vLLM's output, readable by the user only (it names paths and ports)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
