@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
+from functools import cache
 
 from tree_sitter import Language, Parser, Tree
 
@@ -49,7 +49,7 @@ def language_for_path(path: str) -> str:
     return _EXTENSIONS.get(path[dot:].lower(), "plaintext") if dot >= 0 else "plaintext"
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_language(language: str) -> Language | None:
     """The tree-sitter grammar for a language id, or None when codepal has none for it."""
     entry = _GRAMMARS.get(normalize_language(language))

@@ -13,8 +13,8 @@ from codepal.complete.postprocess.text import until_stable
 
 # Tokens after which the model was no longer writing this completion.
 _END_TOKENS = re.compile(
-    r"<\|(?:endoftext|im_end|eot_id|end_of_text|fim_pad|file_sep|fim_prefix|fim_suffix|repo_name)\|>"
-    r"|<｜end▁of▁sentence｜>|<｜fim▁(?:begin|hole)｜>|<EOT>"
+    r"<\|(?:endoftext|im_end|im_start|eot_id|end_of_text|fim_pad|file_sep|fim_prefix|fim_suffix|repo_name)\|>"
+    r"|<｜(?:end▁of▁sentence|User|Assistant|fim▁begin|fim▁hole)｜>|<EOT>"
 )
 # Any other special token (`<|fim_middle|>`, `<｜begin▁of▁sentence｜>`, ...) is dropped in place.
 _SPECIAL = re.compile(r"<\|[A-Za-z0-9_.▁-]{1,40}\|>|<｜[^｜\n]{1,40}｜>")

@@ -1,9 +1,11 @@
 """Filter 5: one line when the cursor is mid-line, otherwise a block that ends where its syntax does.
 
-A block ends when (a) a line closes a bracket the cursor is inside (that line is kept: the closer may be
-missing from the document; the suffix filter drops it when the suffix has it), (b) the bracket or
-Python `:` block that the first line opened is over, (c) a line dedents below the statement the
+A block ends when (a) a line closes a bracket the cursor is inside (that line is kept: the closer may
+be missing from the document; the suffix filter drops it when the suffix has it), (b) the bracket or
+Python `:` block opened on the cursor line is over, (c) a line dedents below the statement the
 completion started, or (d) a new definition starts after a blank line. Never more than MAX_LINES.
+Tree-sitter is not used: the completion alone rarely parses, and re-parsing the document around it
+would cost more than the whole pipeline's budget; brackets and indentation answer the question.
 """
 
 from __future__ import annotations

@@ -1,0 +1,46 @@
+"""Filter 8: degenerate output."""
+
+from __future__ import annotations
+
+import pytest
+
+from codepal.complete.postprocess import make_context
+from codepal.complete.postprocess.degenerate import drop_degenerate
+
+CTX = make_context("def f():\n    ", "", "python")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", ""),
+        ("  \n\t\n", ""),
+        ("a\x00b", ""),
+        ("a\ud800", ""),
+        ("a\ufffdb", ""),
+        ("x = 1\nx = 1\nx = 1", ""),
+        ("a()\nb()\na()\nb()\na()\nb()", ""),
+        ("setup()\nrun()\nrun()\nrun()", "setup()"),
+        (")" * 25, ""),
+        ("abababababababababab", ""),
+        ("0, 1, " * 8, ""),
+        (";;;;", ""),
+        ("........", ""),
+        # legitimate repetition and punctuation
+        ("}\n}\n}", "}\n}\n}"),
+        ("x = [0, 0, 0, 0, 0, 0, 0, 0]", "x = [0, 0, 0, 0, 0, 0, 0, 0]"),
+        ("# " + "-" * 40 + "\nx = 1", "# " + "-" * 40 + "\nx = 1"),
+        ("mask = 0xFFFFFFFFFFFFFFFF", "mask = 0xFFFFFFFFFFFFFFFF"),
+        ("):", "):"),
+        ("...", "..."),
+        ("a\x0cb", "a\x0cb"),
+        ("return x", "return x"),
+    ],
+)
+def test_drop_degenerate(raw: str, expected: str) -> None:
+    assert drop_degenerate(CTX, raw) == expected
+
+
+def test_loop_after_useful_text_keeps_the_text() -> None:
+    raw = "values = compute_all(items, limit)\nfoo(" + "a, b, " * 12
+    assert drop_degenerate(CTX, raw) == "values = compute_all(items, limit)\nfoo(a, "
