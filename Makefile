@@ -8,7 +8,7 @@ MODEL ?=
 TEST_MODEL := .cache/test-model
 PYTEST_ARGS ?=
 
-.PHONY: venv serve test test-model test-setup test-fast test-offline lint bench clean
+.PHONY: venv serve test test-model test-setup test-fast test-offline lint bench vsix jupyter-build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ $(BIN)/python:
 $(VENV)/.installed-$(ENGINE): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -e '.[$(ENGINE),test]'
 	if [ "$(ENGINE)" = cpu ]; then $(BIN)/pip uninstall -y torchvision torchaudio torchcodec; fi
+	# Editable installs skip data-files: link the prebuilt JupyterLab extension, enable the server extension.
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter labextension develop --overwrite jupyter_ext
+	install -D -m 644 jupyter-config/jupyter_server_config.d/codepal.json $(VENV)/etc/jupyter/jupyter_server_config.d/codepal.json
 	touch $@
 
 venv: $(VENV)/.installed-$(ENGINE)
@@ -34,6 +37,9 @@ test-setup:
 	$(MAKE) venv ENGINE=cpu
 	$(MAKE) test-model ENGINE=cpu
 	bash scripts/test-deps.sh
+	bash scripts/jupyter-build.sh
+	bash scripts/vscode-build.sh
+	bash scripts/vscode-code-server.sh >/dev/null
 
 test: test-setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -56,5 +62,14 @@ bench:
 	$(MAKE) test-model ENGINE=cpu
 	$(BIN)/codepal bench --quick
 
+# The VS Code extension → vscode-client/codepal.vsix (type-check, lint, unit tests, package).
+vsix: venv
+	bash scripts/vscode-build.sh
+
+# Rebuild the JupyterLab frontend (needs Node); the built output is committed so users need none.
+jupyter-build: venv
+	bash scripts/jupyter-build.sh --force
+
 clean:
 	rm -rf $(VENV) .cache build *.egg-info
+	rm -rf vscode-client/node_modules vscode-client/out vscode-client/dist vscode-client/codepal.vsix

@@ -6,13 +6,16 @@ plain dataclasses in `codepal.types`, call one of these, and convert back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from codepal.client import ModelClient
 from codepal.complete.service import CompletionService
+from codepal.complete.workspace import Workspace
 from codepal.config import CodepalConfig
 from codepal.engine import EngineLink, EngineState
 from codepal.errors import BackendUnavailable
@@ -28,10 +31,13 @@ class Assistant:
         *,
         on_state: Callable[[EngineState, str], None] | None = None,
         state_path: Path | None = None,
+        workspace_folders: Sequence[Path] = (),
     ) -> None:
         self.config = config
         self.link = EngineLink(config, on_state=on_state, state_path=state_path)
         self.completions = CompletionService(config.completion, config.engine)
+        # Other open documents become context only from files inside these folders (none: never).
+        self.workspace = Workspace(workspace_folders)
 
     async def start(self) -> None:
         """Start watching for the engine (returns at once)."""
@@ -39,6 +45,10 @@ class Assistant:
 
     async def close(self) -> None:
         await self.link.close()
+
+    def release(self) -> None:
+        """Synchronous last resort when the process exits without `close()`: no engine left behind."""
+        self.link.release()
 
     def update_config(self, config: CodepalConfig) -> None:
         self.config = config
@@ -54,26 +64,32 @@ class Assistant:
     async def complete(self, request: CompletionRequest, key: str | None = None) -> Completion | None:
         """A suggestion at the cursor or None. Answers at once, without connecting, while not ready."""
         client = self.link.client if self.link.ready else None
+        if request.other_documents:  # most relevant first; the limit counts only those allowed
+            allowed = self.workspace.confine(request.other_documents, self.config.completion.context_files)
+            request = replace(request, other_documents=allowed)
         try:
             return await self.completions.complete(request, client, key)
         except BackendUnavailable as exc:
             self.link.report_failure(str(exc))
             return None
 
-    async def explain(self, span: CodeSpan, context: str = "") -> AsyncIterator[AssistEvent]:
+    async def explain(self, span: CodeSpan, context: str = "") -> AsyncGenerator[AssistEvent, None]:
         """Thinking and answer deltas, then one ExplainResult."""
         from codepal.assist import explain
 
-        async for event in explain(self._client(), span, self.config.assist, context):
-            yield event
+        # aclosing: a surface that stops listening closes the model's stream now, not at GC time.
+        async with contextlib.aclosing(explain(self._client(), span, self.config.assist, context)) as events:
+            async for event in events:
+                yield event
 
     async def fix(self, span: CodeSpan, problem: Problem | None = None,
-                  context: str = "") -> AsyncIterator[AssistEvent]:
+                  context: str = "") -> AsyncGenerator[AssistEvent, None]:
         """Thinking and answer deltas, then one FixResult (a verified minimal edit, or why not)."""
         from codepal.assist import fix
 
-        async for event in fix(self._client(), span, problem, self.config.assist, context):
-            yield event
+        async with contextlib.aclosing(fix(self._client(), span, problem, self.config.assist, context)) as events:
+            async for event in events:
+                yield event
 
     def status(self) -> dict[str, Any]:
         stats = self.completions.stats

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from codepal.assist import prompts
 from codepal.assist.extract import strip_reasoning
@@ -30,12 +31,12 @@ def context_block(context: str, language: str) -> str:
 
 async def explain(
     client: ModelClient, span: CodeSpan, config: AssistConfig, context: str = ""
-) -> AsyncIterator[AssistEvent]:
+) -> AsyncGenerator[AssistEvent, None]:
     """Thinking and answer deltas as they stream, then exactly one ExplainResult."""
     out = Generation()
     deadline = time.monotonic() + config.timeout_s
-    async for event in generate(
-        client, explain_prompt(span, context), config.thinking_budget_explain, config, out, deadline
-    ):
-        yield event
+    stream = generate(client, explain_prompt(span, context), config.thinking_budget_explain, config, out, deadline)
+    async with contextlib.aclosing(stream):
+        async for event in stream:
+            yield event
     yield ExplainResult(markdown=strip_reasoning(out.answer).strip(), thinking_tokens=out.thinking_tokens)

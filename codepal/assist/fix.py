@@ -5,9 +5,10 @@ A refusal is a FixResult(ok=False); the document is never handed a broken edit.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from codepal.assist import prompts
 from codepal.assist.diff import keep_unchanged_lines, minimal_edits
@@ -60,7 +61,7 @@ def problem_block(problem: Problem | None, region: Region) -> str:
 
 async def fix(
     client: ModelClient, span: CodeSpan, problem: Problem | None, config: AssistConfig, context: str = ""
-) -> AsyncIterator[AssistEvent]:
+) -> AsyncGenerator[AssistEvent, None]:
     """Thinking and answer deltas of each attempt, then exactly one FixResult."""
     region = region_of(span)
     language = normalize_language(span.language) or "text"
@@ -71,8 +72,10 @@ async def fix(
             yield ThinkingDelta(f"\n\n[codepal: the answer was rejected ({error}); asking once more]\n\n")
         out = Generation()
         prompt = fix_prompt(span, problem, context, error)
-        async for event in generate(client, prompt, config.thinking_budget_fix, config, out, deadline):
-            yield event
+        stream = generate(client, prompt, config.thinking_budget_fix, config, out, deadline)
+        async with contextlib.aclosing(stream):
+            async for event in stream:
+                yield event
         new_text, error = fixed_document(region, out.answer, language)
         if new_text is not None:
             edits = minimal_edits(span.text, new_text)

@@ -50,7 +50,7 @@ def guard_limit(budget: int) -> int | None:
 
 async def generate(
     client: ModelClient, prompt: str, budget: int, config: AssistConfig, out: Generation, deadline: float
-) -> AsyncIterator[ThinkingDelta | AnswerDelta]:
+) -> AsyncGenerator[ThinkingDelta | AnswerDelta, None]:
     messages = [{"role": "user", "content": prompt}]  # no system prompt, as DeepSeek advises for R1
     limit = guard_limit(budget)
     thinking: list[str] = []

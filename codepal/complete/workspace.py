@@ -1,7 +1,8 @@
 """Which files context collection may read: regular files inside a workspace folder (after resolving
 symlinks), not ignored by `.gitignore`/`.codepalignore`, not under `.git`, not too large.
 
-Every read of a file the editor has not sent us goes through `Workspace.read_text`.
+Every read of a file the editor has not sent us goes through `Workspace.read_text`, and the documents
+the editor has open reach a prompt as context only through `Workspace.confine`.
 `.codepalignore` uses gitignore syntax and only adds exclusions: it cannot re-include a file that a
 `.gitignore` excludes. Ignore files are honoured in every directory from the folder root down.
 """
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from pathspec import GitIgnoreSpec
+
+from codepal.types import OpenDocument
 
 MAX_FILE_BYTES = 1024 * 1024
 IGNORE_FILES = (".gitignore", ".codepalignore")
@@ -100,6 +104,18 @@ class Workspace:
             return None
         return info
 
+    def confine(self, documents: Iterable[OpenDocument], limit: int | None = None) -> tuple[OpenDocument, ...]:
+        """The first `limit` open documents that may serve as context: those whose file this workspace
+        allows. A document with no file (an unsaved buffer) or outside every folder is left out."""
+        kept: list[OpenDocument] = []
+        for doc in documents:
+            if limit is not None and len(kept) >= limit:
+                break
+            path = uri_path(doc.uri)
+            if path is not None and self.allows(path):
+                kept.append(doc)
+        return tuple(kept)
+
     def allows(self, path: Path | str) -> bool:
         """True if context collection may read `path`."""
         return self._check(Path(path)) is not None
@@ -126,3 +142,11 @@ class Workspace:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+
+
+def uri_path(uri: str) -> Path | None:
+    """The local file a document URI names: `file:`, or a notebook cell's notebook file."""
+    parsed = urlparse(uri)
+    if parsed.scheme in ("file", "vscode-notebook-cell") and parsed.path.startswith("/"):
+        return Path(unquote(parsed.path))
+    return None

@@ -54,6 +54,8 @@ def build_argv(config: EngineConfig, model_path: str, port: int, device: Device,
         "--reasoning-parser", "deepseek_r1",
         "--enable-prefix-caching",
         "--disable-uvicorn-access-log",
+        # vLLM checks the key under /v1 only; this checks it everywhere but health and metrics.
+        "--middleware", "codepal.engine.vllm_auth.RequireApiKey",
     ]
     if device == "cuda":
         argv += ["--gpu-memory-utilization", str(config.gpu_memory_utilization)]

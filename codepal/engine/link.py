@@ -82,6 +82,11 @@ class EngineLink:
             self.engine = None
         await self._drop_client()
 
+    def release(self) -> None:
+        """At process exit without `close()`: an owned engine's processes are signalled to stop."""
+        if self.engine is not None:
+            self.engine.kill()
+
     def update_config(self, config: CodepalConfig) -> None:
         changed = (config.engine.url, config.engine.api_key) != (self.config.engine.url, self.config.engine.api_key)
         self.config = config

@@ -142,6 +142,16 @@ class Engine:
         if self.state is not EngineState.CRASHED:
             self._set_state(EngineState.STOPPED, "stopped")
 
+    def kill(self) -> None:
+        """SIGTERM to the whole process group without waiting: this process is exiting (an `exit`
+        without `shutdown`, or the editor went away), and the child's own death signal reaches only
+        the child, not the processes it started."""
+        self._stopping = True
+        if self._proc is not None and self._proc.returncode is None:
+            _signal_group(self._proc.pid, signal.SIGTERM)
+        if self._write_state_file:
+            remove_state(os.getpid(), self._state_path)
+
     async def wait_ready(self, timeout: float) -> None:
         await asyncio.wait_for(self._ready_event.wait(), timeout)
 

@@ -20,7 +20,8 @@ from tests.support.fake_openai import Behaviour, FakeOpenAI
 
 
 async def _collect(client: ModelClient, **kwargs: object) -> str:
-    return "".join([c.text async for c in client.stream_completion("x", max_tokens=8, **kwargs)])  # type: ignore[arg-type]
+    kwargs.setdefault("max_tokens", 8)
+    return "".join([c.text async for c in client.stream_completion("x", **kwargs)])  # type: ignore[arg-type]
 
 
 async def test_streams_text(fake_openai: FakeOpenAI) -> None:
@@ -63,7 +64,7 @@ async def test_hang_times_out_and_closes_the_stream(fake_openai: FakeOpenAI) -> 
 async def test_cancel_closes_the_stream(fake_openai: FakeOpenAI) -> None:
     fake_openai.default = Behaviour(kind="endless", chunk_delay_s=0.01)
     client = ModelClient(fake_openai.url, None, "fake-model")
-    task = asyncio.ensure_future(_collect(client))
+    task = asyncio.ensure_future(_collect(client, max_tokens=10_000))  # still streaming when cancelled
     await asyncio.sleep(0.2)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -82,6 +83,15 @@ async def test_dropped_stream_keeps_what_arrived(fake_openai: FakeOpenAI) -> Non
         async for chunk in client.stream_completion("x", max_tokens=8):
             got.append(chunk.text)
     assert got == ["a", "b"]
+    await client.aclose()
+
+
+async def test_an_endless_answer_stops_at_max_tokens(fake_openai: FakeOpenAI) -> None:
+    fake_openai.default = Behaviour(kind="endless")
+    client = ModelClient(fake_openai.url, None, "fake-model")
+    assert await _collect(client, max_tokens=5) == "again " * 5
+    await asyncio.sleep(0.2)
+    assert fake_openai.generation_requests()[0].closed_by_client
     await client.aclose()
 
 

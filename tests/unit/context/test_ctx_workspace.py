@@ -125,3 +125,18 @@ def test_multiple_and_missing_folders(tmp_path: Path) -> None:
     assert ws.allows(a / "x.py") and ws.allows(b / "y.py")
     assert not ws.allows(tmp_path / "z.py")
     assert not Workspace([]).allows(a / "x.py")
+
+
+def test_confine_keeps_allowed_open_documents_up_to_the_limit(tree: tuple[Path, Path]) -> None:
+    from codepal.types import OpenDocument
+
+    root, canary = tree
+    (root / ".codepalignore").write_text("src/pkg/\n")
+    docs = [OpenDocument(uri, "text", "python") for uri in (
+        canary.as_uri(), "untitled:Untitled-1", (root / "src" / "pkg" / "util.py").as_uri(),
+        (root / "src" / "app.py").as_uri(), "vscode-notebook-cell:" + str(root / "src" / "app.py") + "#W0",
+        (root / "src" / "app.py").as_uri().replace("app.py", "%61pp.py"))]
+    ws = Workspace([root])
+    assert [d.uri for d in ws.confine(docs)] == [d.uri for d in docs[3:]]
+    assert [d.uri for d in ws.confine(docs, limit=1)] == [docs[3].uri]
+    assert Workspace([]).confine(docs) == ()

@@ -1,0 +1,45 @@
+"""The server extension: one Assistant per Jupyter server, started with it and closed on shutdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+
+from codepal.assistant import Assistant
+from codepal.engine import EngineState
+from jupyter_ext.handlers import ROUTES
+from jupyter_ext.options import Codepal, resolve_config
+
+
+class CodepalApp(ExtensionApp):
+    name = "codepal"
+    description = "codepal: fix, explain and inline completions on a local model server"
+    load_other_extensions = True
+    classes: list[Any] = [Codepal]  # noqa: RUF012 (traitlets' own convention)
+    assistant: Assistant  # set in initialize_settings
+    _started = False
+
+    def initialize_settings(self) -> None:
+        config = resolve_config(Codepal(parent=self), self.log)
+        self.assistant = Assistant(config, on_state=self._state_changed)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(ROUTES)
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        await self.ensure_started()
+
+    async def ensure_started(self) -> None:
+        """Begin watching for the engine (returns at once; idempotent). Also called by the first request,
+        for hosts that never run the server's post-start hook."""
+        if not self._started:
+            self._started = True
+            await self.assistant.start()
+
+    async def stop_extension(self) -> None:
+        if hasattr(self, "assistant"):
+            await self.assistant.close()
+
+    def _state_changed(self, state: EngineState, message: str) -> None:
+        self.log.info("codepal: engine %s: %s", state.value, message)

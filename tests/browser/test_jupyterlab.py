@@ -1,0 +1,181 @@
+"""JupyterLab in headless Chromium: "Fix this error" end to end, cancel, Explain, and ghost text.
+
+A real JupyterLab (loopback, random port, token) with the codepal extensions talks to a fake model server
+scripted with a real fix for a NameError; Debian's chromium is driven by Playwright (never downloaded).
+Screenshots go to test-artifacts/browser/, and one of the fix flow to docs/images/jupyter-fix.png.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.browser.lab import REPO, Lab, RoutedFake, notebook, start_lab
+from tests.support.fake_openai import Behaviour
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+DOCS_IMAGE = REPO / "docs" / "images" / "jupyter-fix.png"
+
+BROKEN = 'total = sum(price)\nprint(f"Total: {total:.2f}")'
+FIXED = 'total = sum(prices)\nprint(f"Total: {total:.2f}")'
+THINKING = ["The error says `price` is not defined. ", "An earlier cell defines `prices`, ",
+            "a list of numbers, ", "so this is a typo in the name."]
+FIX_ANSWER = f"```python\n{FIXED}\n```\nUse the list `prices` defined in the earlier cell."
+SETTINGS = {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+SOURCE_OF = "i => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.getSource()"
+KERNEL_IDLE = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle';
+}"""
+
+
+@pytest.fixture
+def fake() -> Iterator[RoutedFake]:
+    server = RoutedFake().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def lab(tmp_path: Path, fake: RoutedFake) -> Iterator[Lab]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: apt-get install -y chromium")
+    server = start_lab(tmp_path / "lab", {"engine_url": fake.url}, SETTINGS)
+    cells = [("markdown", "# Shopping total"), ("code", "prices = [3.5, 2.0, 4.25]"), ("code", BROKEN)]
+    (server.root / "shopping.ipynb").write_text(json.dumps(notebook(cells)))
+    yield server
+    server.stop()
+
+
+class Timings:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float]] = []
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        yield
+        self.rows.append((name, time.monotonic() - started))
+
+    def report(self) -> None:
+        print("\nbrowser test timings:")
+        for name, seconds in self.rows:
+            print(f"  {name:<42} {seconds:6.2f} s")
+
+
+def test_fix_this_error_apply_undo_cancel_explain_and_ghost_text(lab: Lab, fake: RoutedFake,
+                                                                tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    timings = Timings()
+    shots: list[Path] = []
+
+    def shot(name: str, target: object = None) -> None:
+        path = ARTIFACTS / f"{name}.png"
+        (target or page).screenshot(path=str(path))  # type: ignore[attr-defined]
+        shots.append(path)
+
+    fake.chat = Behaviour(chunks=[*[(t, None) for t in THINKING], (None, FIX_ANSWER)], chunk_delay_s=0.4)
+    fake.completion = Behaviour(chunks=["i * radius", " ** 2"])
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 860},
+        )
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        try:
+            with timings.step("open the notebook, kernel idle"):
+                page.goto(f"{lab.url}lab/tree/shopping.ipynb?token={lab.token}")
+                page.wait_for_selector(".jp-NotebookPanel .jp-Cell >> nth=2", timeout=60_000)
+                page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+            with timings.step("status bar shows the engine ready"):
+                page.wait_for_selector(".jp-codepal-StatusItem[data-state='ready']", timeout=30_000)
+
+            with timings.step("run the cells: NameError + Fix button"):
+                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                page.wait_for_selector(".jp-codepal-FixButton", timeout=60_000)
+            shot("01-name-error")
+
+            with timings.step("click Fix: thinking streams"):
+                page.click(".jp-codepal-FixButton")
+                page.wait_for_selector(".jp-codepal-Thinking-text:has-text('typo')", timeout=30_000)
+            shot("02-thinking")
+            with timings.step("proposed fix shown as a diff"):
+                page.wait_for_selector(".jp-codepal-Diff", timeout=60_000)
+            diff = page.inner_text(".jp-codepal-Diff")
+            assert "- total = sum(price)" in diff and "+ total = sum(prices)" in diff, diff
+            shot("03-diff")
+            DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+            panel = page.locator(".jp-NotebookPanel").bounding_box()
+            fix = page.locator(".jp-codepal-FixPanel").bounding_box()
+            assert panel and fix
+            height = fix["y"] + fix["height"] + 16 - panel["y"]
+            page.screenshot(path=str(DOCS_IMAGE), clip={**panel, "height": min(height, panel["height"])})
+
+            with timings.step("Apply changes the cell"):
+                page.click(".jp-codepal-Apply")
+                page.wait_for_function(f"({SOURCE_OF})(2) === {json.dumps(FIXED)}", timeout=10_000)
+            shot("04-applied")
+            with timings.step("Ctrl-Z restores the original"):
+                page.keyboard.press("Control+z")
+                page.wait_for_function(f"({SOURCE_OF})(2) === {json.dumps(BROKEN)}", timeout=10_000)
+            shot("05-undone")
+
+            # Cancel while thinking: the browser drops the stream and the model server sees it closed.
+            fake.chat = Behaviour(chunks=[("still thinking… ", None)] * 400, chunk_delay_s=0.2)
+            with timings.step("Cancel stops the generation"):
+                page.click(".jp-codepal-FixButton")
+                page.wait_for_selector(".jp-codepal-Thinking-text:has-text('still thinking')", timeout=30_000)
+                page.click(".jp-codepal-Cancel")
+                page.wait_for_selector(".jp-codepal-Message:has-text('Cancelled')", timeout=10_000)
+                deadline = time.monotonic() + 10
+                while not fake.chat_requests()[-1].closed_by_client:
+                    assert time.monotonic() < deadline, "the model stream stayed open after Cancel"
+                    time.sleep(0.1)
+            page.click(".jp-codepal-Dismiss")
+
+            explanation = "Adds up `prices` and prints the **total** with 2 decimals."
+            fake.chat = Behaviour(chunks=[("Reading the cell.", None), (None, explanation)])
+            with timings.step("Explain from the cell context menu"):
+                page.click(".jp-NotebookPanel .jp-Cell >> nth=2", button="right")
+                page.click(".lm-Menu-item:has-text('codepal: Explain This Code')")
+                page.wait_for_selector(".jp-codepal-Explain-answer strong:has-text('total')", timeout=30_000)
+            shot("06-explain")
+
+            with timings.step("ghost text while typing"):
+                page.evaluate("window.jupyterapp.commands.execute('notebook:insert-cell-below')")
+                page.keyboard.press("Enter")  # edit mode
+                page.keyboard.type("import math\nradius = 2.0\narea = math.p", delay=40)
+                ghost = page.wait_for_selector(".jp-GhostText", timeout=30_000)
+                assert ghost is not None
+                page.wait_for_function(
+                    "() => document.querySelector('.jp-GhostText').textContent.includes('i * radius ** 2')",
+                    timeout=10_000,
+                )
+            shot("07-ghost-text")
+            assert not errors, errors
+        except Exception:
+            shot("failure")
+            print(f"JupyterLab log: {lab.log}")
+            raise
+        finally:
+            timings.report()
+            print("screenshots:", *map(str, shots), str(DOCS_IMAGE), sep="\n  ")
+            context.close()
+    shutil.copy(lab.log, ARTIFACTS / "jupyterlab.log")
