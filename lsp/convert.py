@@ -24,10 +24,8 @@ def range_of(ls: CodepalServer, doc: TextDocument, start: int, end: int) -> type
 
 
 def completion_request(ls: CodepalServer, doc: TextDocument, offset: int) -> CompletionRequest:
-    others = []
+    others = []  # most recently edited first; the core keeps those its workspace allows
     for uri in ls.recent:
-        if len(others) >= ls.config.completion.context_files:
-            break
         other = ls.documents.get(uri)
         if other is not None and uri != doc.uri and len(other.text) < 1_000_000:
             others.append(OpenDocument(uri, other.text, other.language))

@@ -24,6 +24,12 @@ class RequestFailed(JsonRpcException):
     CODE = REQUEST_FAILED
 
 
+class EngineNotReady(JsonRpcException):
+    """Explain/fix asked while no model server is ready (listing actions never asks the engine)."""
+
+    CODE = SERVER_NOT_READY
+
+
 def to_jsonrpc(exc: Exception) -> JsonRpcException:
     if isinstance(exc, InvalidInput):
         return JsonRpcInvalidParams(str(exc))

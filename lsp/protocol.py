@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from dataclasses import dataclass
-
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcRequestCancelled
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 log = logging.getLogger(__name__)
+
+# The client's `workDoneToken` of the `workspace/executeCommand` being handled (pygls passes a command
+# handler its arguments only). Set like pygls' own request id: in the context the handler task copies.
+WORK_DONE_TOKEN: ContextVar[types.ProgressToken | None] = ContextVar("codepal_work_done_token", default=None)
 
 
 @dataclass
@@ -76,3 +80,47 @@ class CodepalProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Generator[Any, Any, Any]:
+        WORK_DONE_TOKEN.set(params.work_done_token)
+        return (yield from super().lsp_workspace__execute_command(params))
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        """A running command is cancelled here (pygls only cancels requests that have not started); the
+        command answers -32800 itself once its model stream is closed."""
+        tasks = getattr(self._server, "tasks", None)
+        if tasks is not None and tasks.cancel(msg_id):
+            return
+        super()._handle_cancel_notification(msg_id)
+
+    def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
+        # A cancelled command answers -32800 like any cancelled request: not logged as a server error.
+        if future.done() and not future.cancelled() and isinstance(future.exception(), JsonRpcRequestCancelled):
+            self._request_futures.pop(msg_id, None)
+            self._send_response(msg_id, error=future.exception().to_response_error())
+            return
+        super()._send_handler_result(future, msg_id=msg_id)
+
+    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        # The client's answer to a request of ours that was given up (its command was cancelled while
+        # waiting for it): pygls would raise InvalidStateError on it.
+        future = self._request_futures.get(msg_id)
+        if future is not None and future.cancelled():
+            self._request_futures.pop(msg_id, None)
+            log.debug("dropped the answer to cancelled request %s", msg_id)
+            return
+        super()._handle_response(msg_id, result, error)
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """pygls' own cancels the requests still running while iterating the dict that their callbacks
+        change (RuntimeError whenever an explain or fix is in flight); this iterates a copy."""
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None

@@ -15,6 +15,7 @@ from codepal.errors import ConfigError
 from codepal.text import DocumentStore
 from codepal.text.encoding import PositionEncoding
 from lsp.protocol import CodepalProtocol
+from lsp.tasks import TaskMap
 
 if TYPE_CHECKING:
     from codepal.assistant import Assistant
@@ -31,8 +32,10 @@ class CodepalServer(LanguageServer):
         self.documents = DocumentStore()
         self.assistant: Assistant | None = None
         self.config = CodepalConfig()
+        self.init_options: dict[str, Any] = {}
         self.workspace_folders: list[str] = []
         self.recent: list[str] = []  # document URIs, most recently edited first
+        self.tasks = TaskMap()  # running explain/fix commands, cancellable by request id
 
     @property
     def encoding(self) -> PositionEncoding:
@@ -42,18 +45,30 @@ class CodepalServer(LanguageServer):
             value = "utf-16"
         return value if value in ("utf-8", "utf-16", "utf-32") else "utf-16"  # type: ignore[return-value]
 
-    def apply_options(self, options: Any, source: str) -> None:
-        """Validate editor options with the one config model; a bad value: one message, defaults kept."""
+    def apply_options(self, options: Any, source: str, initial: bool = False) -> None:
+        """Validate editor options with the one config model, key by key: a bad value gets one warning
+        and keeps its default; the good ones still apply. Settings from `didChangeConfiguration` go on
+        top of the initialization options, not in place of them."""
+        if initial:
+            self.init_options = options if isinstance(options, dict) else {}
         try:
-            base = load_config()
+            config = load_config()
         except ConfigError as exc:
             self.warn(str(exc))
-            base = CodepalConfig()
-        try:
-            self.config = base.merged(options, source) if isinstance(options, dict) and options else base
-        except ConfigError as exc:
-            self.warn(f"{exc}; using the defaults for it")
-            self.config = base
+            config = CodepalConfig()
+        problems: list[str] = []
+        layers: list[tuple[Any, str]] = [(self.init_options, "LSP initialization options")]
+        if not initial:
+            layers.append((options, source))
+        for layer, layer_source in layers:
+            for key, value in flatten_options(layer) if isinstance(layer, dict) else []:
+                try:
+                    config = config.merged({key: value}, layer_source)
+                except ConfigError as exc:
+                    problems.append(str(exc))
+        if problems:
+            self.warn("; ".join(problems) + " (defaults kept for these)")
+        self.config = config
         if self.assistant is not None:
             self.assistant.update_config(self.config)
 
@@ -79,6 +94,17 @@ class CodepalServer(LanguageServer):
         log.error("protocol error (%s): %s", getattr(source, "__name__", source), error)
 
 
+def flatten_options(options: dict[str, Any]) -> list[tuple[str, Any]]:
+    """`{"completion": {"debounce_ms": 5}}` and `{"completion.debounce_ms": 5}` alike → dotted pairs."""
+    pairs: list[tuple[str, Any]] = []
+    for key, value in options.items():
+        if isinstance(value, dict):
+            pairs += [(f"{key}.{inner}", v) for inner, v in value.items()]
+        else:
+            pairs.append((str(key), value))
+    return pairs
+
+
 def create_server() -> CodepalServer:
     server = CodepalServer()
     from lsp.features import actions, completion, lifecycle, sync
@@ -92,4 +118,17 @@ def run_stdio() -> None:
     # stdout is the protocol: everything else goes to stderr (and the editor's log).
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    create_server().start_io()
+    # pygls logs every message at INFO: that would put the user's code into the editor's log.
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    # The CLI has usually configured logging already (WARNING; DEBUG with -v): the server logs INFO
+    # either way, but not one line per HTTP request.
+    root = logging.getLogger()
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    server = create_server()
+    try:
+        server.start_io()
+    finally:
+        if server.assistant is not None:  # `exit` without `shutdown`, or stdin closed: no orphans
+            server.assistant.release()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -17,7 +18,7 @@ DOCUMENT_STATE_COMMAND = "codepal.documentState"  # for diagnosing sync problems
 def register(server: CodepalServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: CodepalServer, params: types.InitializeParams) -> None:
-        ls.apply_options(params.initialization_options, "LSP initialization options")
+        ls.apply_options(params.initialization_options, "LSP initialization options", initial=True)
         folders = [f.uri for f in params.workspace_folders or []] or ([params.root_uri] if params.root_uri else [])
         ls.workspace_folders = [path for uri in folders if (path := to_fs_path(uri))]
 
@@ -26,7 +27,8 @@ def register(server: CodepalServer) -> None:
         # Imported and built after `initialize` has answered: the editor is never kept waiting for it.
         from codepal.assistant import Assistant
 
-        ls.assistant = Assistant(ls.config, on_state=ls.engine_changed)
+        ls.assistant = Assistant(ls.config, on_state=ls.engine_changed,
+                                 workspace_folders=[Path(folder) for folder in ls.workspace_folders])
         await ls.assistant.start()  # returns at once; probing runs in the background
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

@@ -61,3 +61,16 @@ async def test_invalid_params_get_32602(raw: RawLsp) -> None:
     status = await raw.request("workspace/executeCommand", {"command": "codepal.status", "arguments": []})
     assert status["result"]["state"] in ("stopped", "degraded")
     assert raw.show_messages() == []
+
+
+async def test_a_bad_option_is_one_warning_and_the_rest_applies(raw: RawLsp) -> None:
+    await raw.initialize({"completion": {"debounce_ms": -5, "enabled": False}})
+    raw.notify("textDocument/didOpen", {"textDocument": {
+        "uri": "file:///b.py", "languageId": "python", "version": 1, "text": "x = "}})
+    await raw.request("workspace/executeCommand", {"command": "codepal.status", "arguments": []})
+    warnings = raw.show_messages()
+    assert len(warnings) == 1
+    assert "completion.debounce_ms" in warnings[0]["params"]["message"]
+    raw.notify("workspace/didChangeConfiguration", {"settings": {"codepal": {"completion": {"deadline_ms": 9}}}})
+    await raw.request("workspace/executeCommand", {"command": "codepal.status", "arguments": []})
+    assert len(raw.show_messages()) == 2 and "deadline_ms" in raw.show_messages()[1]["params"]["message"]

@@ -1,0 +1,1 @@
+"""Explain and fix in the editor: command arguments, progress, results, edits."""
