@@ -8,7 +8,7 @@ MODEL ?=
 TEST_MODEL := .cache/test-model
 PYTEST_ARGS ?=
 
-.PHONY: venv serve test test-model test-setup test-fast test-offline lint bench vsix jupyter-build clean
+.PHONY: venv serve test test-model test-setup test-fast test-offline test-reliability lint bench vsix jupyter-build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,11 @@ test-fast:
 
 # The whole suite with no network but loopback.
 test-offline: test-setup
-	unshare -n sh -c 'ip link set lo up && HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)'
+	unshare $$( [ $$(id -u) -eq 0 ] || echo -r ) -n sh -c 'ip link set lo up && HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -p tests.support.socket_guard $(PYTEST_ARGS)'
+
+# The reliability and security suite alone (it is part of `make test` too).
+test-reliability: test-setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m reliability $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check codepal lsp jupyter_ext tests

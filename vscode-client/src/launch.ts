@@ -45,11 +45,11 @@ export async function resolveLaunch(
 ): Promise<LaunchPlan> {
     if (pythonPath !== undefined && pythonPath.trim() !== "") {
         const python = expandPath(pythonPath, workspaceFolder, home);
-        return { command: python, args: ["-m", "codepal", "lsp"], source: "setting", python };
+        return { command: python, args: ["-P", "-m", "codepal", "lsp"], source: "setting", python };
     }
     const interpreter = await probes.pythonExtensionInterpreter();
     if (interpreter !== undefined && (await probes.hasCodepal(interpreter))) {
-        return { command: interpreter, args: ["-m", "codepal", "lsp"], source: "python-extension", python: interpreter };
+        return { command: interpreter, args: ["-P", "-m", "codepal", "lsp"], source: "python-extension", python: interpreter };
     }
     const onPath = await probes.which("codepal");
     if (onPath !== undefined) {
@@ -65,6 +65,6 @@ export async function resolveLaunch(
 /** `codepal serve` with the same installation the language server uses. */
 export function serveCommand(plan: LaunchPlan): { command: string; args: string[] } {
     return plan.python !== undefined
-        ? { command: plan.python, args: ["-m", "codepal", "serve"] }
+        ? { command: plan.python, args: ["-P", "-m", "codepal", "serve"] }
         : { command: plan.command, args: ["serve"] };
 }

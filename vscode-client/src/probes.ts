@@ -38,11 +38,11 @@ async function pythonExtensionInterpreter(): Promise<string | undefined> {
 }
 
 function hasCodepal(python: string): Promise<boolean> {
-    // In the folder the server will run in (vscode-languageclient uses the workspace folder), since
-    // `python -m` also imports from there.
-    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.tmpdir();
+    // -P and a neutral folder: nothing from the workspace is imported (a `codepal/` folder there must
+    // not run). The server is started with -P too.
+    const cwd = os.tmpdir();
     return new Promise((resolve) => {
-        execFile(python, ["-c", "import codepal"], { timeout: 15000, cwd }, (error) => resolve(error === null));
+        execFile(python, ["-P", "-c", "import codepal"], { timeout: 15000, cwd }, (error) => resolve(error === null));
     });
 }
 

@@ -16,7 +16,7 @@ describe("resolveLaunch", () => {
         const plan = await resolveLaunch("~/venv/bin/python", probes("/py", ["/py"], "/bin/codepal"), "/ws", "/home/u");
         assert.deepEqual(plan, {
             command: "/home/u/venv/bin/python",
-            args: ["-m", "codepal", "lsp"],
+            args: ["-P", "-m", "codepal", "lsp"],
             source: "setting",
             python: "/home/u/venv/bin/python",
         });
@@ -46,7 +46,7 @@ describe("resolveLaunch", () => {
     it("serves with the same Python", () => {
         assert.deepEqual(serveCommand({ command: "/py", args: ["-m", "codepal", "lsp"], source: "setting", python: "/py" }), {
             command: "/py",
-            args: ["-m", "codepal", "serve"],
+            args: ["-P", "-m", "codepal", "serve"],
         });
     });
 });
