@@ -1,0 +1,122 @@
+"""Prompt layout vs vLLM's prefix cache: the same typing replayed straight to vLLM with three layouts.
+
+The typing scripts (40 ms/key and human-like) are replayed without a language server: after every
+keystroke that a debouncing server would let through (the next key comes ≥ 150 ms later, or the
+burst ends) the prompt is rendered and sent with `max_tokens: 1` (only the prompt's prefill matters
+here). Layouts:
+
+* `codepal` — exactly what codepal sends (`CompletionService.prepare`): a comment block on top with
+  the file path, imports, signatures of names near the cursor and the enclosing scope, then the code.
+* `context_at_cursor` — the same information, but only the cursor-independent part (path, imports)
+  stays on top; signatures and scope move into a comment block just above the cursor's line.
+* `stable_only` — path and imports on top, no signatures or scope.
+
+Each layout and script gets its own file path (the prompt's first line), so no replay finds another's
+cached blocks; the hit rate is vLLM's `prefix_cache_hits / prefix_cache_queries` (tokens) over each
+replay, and over both scripts together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from codepal.bench import metrics as vm
+from codepal.bench.overhead import settled
+from codepal.bench.server import Target, log
+from codepal.bench.stats import ratio
+from codepal.bench.typist import Script, line_offset
+from codepal.complete.context import CompletionContext
+from codepal.complete.prompt import Template, choose_template, render
+from codepal.complete.service import CompletionService
+from codepal.text.lines import split_lines
+from codepal.types import CompletionRequest
+
+DEBOUNCE_GAP_MS = 150.0
+_BLOCK_ONLY = Template("block", "", "{context}{prefix}", (), uses_suffix=False)
+
+
+def request_states(script: Script) -> list[tuple[str, int]]:
+    """(document text, cursor offset) after each keystroke a debouncing server would answer."""
+    text = script.initial_text
+    states: list[tuple[str, int]] = []
+    line_at: dict[int, int] = {}
+    for burst in script.bursts:
+        offset = line_at.get(burst.line, line_offset(text, script.lines[burst.line]))
+        for index, key in enumerate(burst.keys):
+            text = text[:offset] + key.char + text[offset:]
+            offset += 1
+            following = burst.keys[index + 1].delay_ms if index + 1 < len(burst.keys) else None
+            if following is None or following >= DEBOUNCE_GAP_MS:
+                states.append((text, offset))
+        line_at[burst.line] = offset
+    return states
+
+
+def context_at_cursor(ctx: CompletionContext, template: Template) -> str:
+    """Path and imports on top; signatures and scope as comments right above the cursor's line."""
+    stable = render(dataclasses.replace(ctx, signatures=(), scope=()), template).prompt
+    # What the prompt's code already shows is left out, as codepal's own block does.
+    scope = tuple(text for text in ctx.scope if not _shown(text, ctx.prefix))
+    signatures = tuple(s for s in ctx.signatures if s.source or not _shown(s.text, ctx.prefix))
+    moving = render(dataclasses.replace(ctx, prefix="", suffix="", file_path="", imports=(), scope=scope,
+                                        signatures=signatures), _BLOCK_ONLY).prompt
+    if not moving:
+        return stable
+    cut = stable.rfind("\n") + 1
+    line = stable[cut:]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    block = "".join(indent + comment + "\n" for comment in moving.splitlines())
+    return stable[:cut] + block + line
+
+
+def _shown(text: str, prefix: str) -> bool:
+    return split_lines(text)[0] in prefix
+
+
+def stable_only(ctx: CompletionContext, template: Template) -> str:
+    return render(dataclasses.replace(ctx, signatures=(), scope=()), template).prompt
+
+
+LAYOUTS: dict[str, Callable[[CompletionContext, Template], str] | None] = {
+    "codepal": None,  # the rendered prompt itself
+    "context_at_cursor": context_at_cursor,
+    "stable_only": stable_only,
+}
+
+
+async def run(target: Target, scripts: dict[str, Script]) -> dict[str, Any]:
+    """Replay each of `scripts` (e.g. the 40 ms and the human-like typist) with every layout."""
+    assert target.client is not None
+    config = target.config()
+    service = CompletionService(config.completion, config.engine)
+    template = choose_template(config.completion.template, config.completion.model or target.info.model)
+    patterns = {name: request_states(script) for name, script in scripts.items()}
+    results: dict[str, Any] = {"requests": {name: len(states) for name, states in patterns.items()},
+                               "block_size": None}
+    for name, layout in LAYOUTS.items():
+        hits = queries = 0.0
+        entry: dict[str, Any] = {}
+        for pattern, states in patterns.items():
+            uri = target.uri("layout", f"{name}-{pattern}", "sample.py")
+            before = await settled(target)
+            results["block_size"] = before.block_size
+            for text, offset in states:
+                prepared = service.prepare(CompletionRequest(text, offset, "python", uri), target.info.model)
+                prompt = prepared.rendered.prompt if layout is None else layout(prepared.context, template)
+                async for _ in target.client.stream_completion(prompt, max_tokens=1, temperature=0.0):
+                    pass
+            change = vm.delta(before, await settled(target))
+            entry[f"{pattern}_hit_rate"] = None if change.hit_rate is None else round(change.hit_rate, 4)
+            hits += change.prefix_cache_hits or 0.0
+            queries += change.prefix_cache_queries or 0.0
+        entry["prefix_cache_hits"], entry["prefix_cache_queries"] = hits, queries
+        entry["hit_rate"] = round(hits / queries, 4) if queries else None
+        results[name] = entry
+        log(f"layout {name}: prefix-cache hit rate {entry['hit_rate']} "
+            + " ".join(f"{p} {entry[f'{p}_hit_rate']}" for p in patterns))
+    base = results["codepal"].get("hit_rate")
+    for name in LAYOUTS:
+        results[name]["vs_codepal"] = ratio(results[name].get("hit_rate"), base)
+    return results

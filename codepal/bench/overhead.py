@@ -1,0 +1,176 @@
+"""Overhead: the same completion straight to vLLM and through `codepal lsp`, side by side.
+
+For each cursor position the baseline sends the exact prompt codepal builds (`CompletionService.prepare`
+with the language server's own settings) with the same `max_tokens`, `stop` and temperature 0, the
+way the core's client streams it; the other path asks `codepal lsp` for an inline completion there
+(the same prompt, built inside the server). Before each pair the prompt is prefilled once (one
+token, not measured) so both find it in vLLM's prefix cache, and the two alternate which goes first,
+so the machine's noise falls on both alike. Each request runs alone, so the vLLM counters read
+between requests show each one's prompt and generated tokens: a pair counts as matched when both
+sent the same number of prompt tokens and generated the same number of tokens.
+
+The language server runs with `debounce_ms: 0` (the debounce is a deliberate wait, measured in the
+typing session) and `cache_size: 0` (every position is new anyway; no type-through hit can skew it),
+and its requests are at least 300 ms apart: closer requests for one document count as fast typing and
+get an adaptive debounce (also measured in the typing session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from codepal.bench import metrics as vm
+from codepal.bench.editor import INVOKED, Editor
+from codepal.bench.server import Target, log
+from codepal.bench.stats import median, paired_differences, ratio, summarize
+from codepal.bench.typist import sample_text
+from codepal.complete.service import CompletionService, PreparedPrompt
+from codepal.text.lines import split_lines
+from codepal.types import CompletionRequest
+
+LSP_SETTINGS = {"debounce_ms": 0, "cache_size": 0}
+LSP_GAP_S = 0.3  # > the policy's FAST_TYPING_S (0.25 s): no adaptive debounce between these requests
+
+
+def cursor_positions(text: str, count: int) -> list[int]:
+    """Ends of non-blank lines in the second half of `text`, evenly spread, `count` of them."""
+    lines = split_lines(text, keepends=True)
+    ends: list[int] = []
+    offset = 0
+    for number, line in enumerate(lines):
+        body = line.rstrip("\r\n")
+        if number >= len(lines) // 2 and body.strip() and not body.strip().startswith("#"):
+            ends.append(offset + len(body))
+        offset += len(line)
+    if len(ends) <= count:
+        return ends
+    step = len(ends) / count
+    return [ends[int(i * step)] for i in range(count)]
+
+
+async def direct(target: Target, prepared: PreparedPrompt, temperature: float) -> tuple[float, str]:
+    """The baseline: the prompt straight to the server, streamed as the core's client streams it."""
+    assert target.client is not None
+    pieces: list[str] = []
+    started = time.perf_counter()
+    async for chunk in target.client.stream_completion(
+        prepared.rendered.prompt, max_tokens=prepared.max_tokens, temperature=temperature,
+        stop=prepared.rendered.stop,
+    ):
+        pieces.append(chunk.text)
+        if prepared.single_line and "\n" in "".join(pieces).lstrip("\n"):
+            break
+    return (time.perf_counter() - started) * 1000, "".join(pieces)
+
+
+async def warm(target: Target, prepared: PreparedPrompt) -> None:
+    """Prefill the prompt once (one token, unmeasured), so both paths find it in vLLM's prefix cache:
+    otherwise whichever goes first pays the prefill and the pair's difference is mostly that."""
+    assert target.client is not None
+    async for _ in target.client.stream_completion(prepared.rendered.prompt, max_tokens=1, temperature=0.0):
+        pass
+
+
+async def settled(target: Target, timeout: float = 5.0) -> vm.Snapshot:
+    """Counters once nothing runs any more and the last request's tokens are booked."""
+    deadline = time.monotonic() + timeout
+    previous: vm.Snapshot | None = None
+    while True:
+        current = vm.snapshot(await target.metrics_text())
+        if not current.available:
+            return current
+        idle = not current.get("running")
+        if idle and previous is not None and previous.values == current.values:
+            return current
+        if time.monotonic() > deadline:
+            return current
+        previous = current
+        await asyncio.sleep(0.02)
+
+
+async def run(target: Target, editor: Editor, pairs: int, warmup: int = 2) -> dict[str, Any]:
+    """`editor` must run with LSP_SETTINGS."""
+    config = target.config(**LSP_SETTINGS)
+    service = CompletionService(config.completion, config.engine)
+    text = sample_text()
+    uri = target.uri("overhead", "sample.py")
+    try:
+        editor.open(uri, text)
+        positions = cursor_positions(text, pairs + warmup)
+        lsp_ms: list[float] = []
+        direct_ms: list[float] = []
+        matched = 0
+        skipped = 0
+        prepare_ms: list[float] = []
+        empty_lsp = 0
+        before_status = await editor.status()
+        last_lsp = 0.0
+        for index, offset in enumerate(positions):
+            request = CompletionRequest(text=text, offset=offset, language="python", uri=uri)
+            started = time.perf_counter()
+            prepared = service.prepare(request, target.info.model)
+            prepare_ms.append((time.perf_counter() - started) * 1000)
+            await warm(target, prepared)
+            tokens: dict[str, tuple[float | None, float | None]] = {}
+            order = ("direct", "lsp") if index % 2 == 0 else ("lsp", "direct")
+            times: dict[str, float] = {}
+            for path in order:
+                before = await settled(target)
+                if path == "direct":
+                    times[path], _ = await direct(target, prepared, config.completion.temperature)
+                else:
+                    # Requests for one document closer than 250 ms apart count as fast typing and get
+                    # an adaptive debounce; a pause keeps this one a plain request.
+                    await asyncio.sleep(max(0.0, LSP_GAP_S - (time.monotonic() - last_lsp)))
+                    last_lsp = time.monotonic()
+                    answer = await editor.inline_now(uri, offset, INVOKED)
+                    assert answer.pending.latency_ms is not None
+                    times[path] = answer.pending.latency_ms
+                    empty_lsp += 0 if answer.items else 1
+                change = vm.delta(before, await settled(target))
+                tokens[path] = (change.prompt_tokens, change.generation_tokens)
+            if index < warmup:
+                continue
+            if tokens["lsp"][0] == 0:  # answered without asking the model (engine not ready for it)
+                skipped += 1
+                continue
+            direct_ms.append(times["direct"])
+            lsp_ms.append(times["lsp"])
+            matched += tokens["direct"] == tokens["lsp"] and tokens["direct"][0] is not None
+        after_status = await editor.status()
+    finally:
+        editor.close_doc(uri)
+    added = paired_differences(lsp_ms, direct_ms)
+    direct_summary, lsp_summary = summarize(direct_ms), summarize(lsp_ms)
+    model_requests = (after_status.get("completions", {}).get("model_requests", 0)
+                      - before_status.get("completions", {}).get("model_requests", 0))
+    result = {
+        "pairs": len(lsp_ms),
+        "direct_ms": direct_summary,
+        "lsp_ms": lsp_summary,
+        "added_ms_median": _round(median(added)),
+        "added_ms_p95": _round(_diff(lsp_summary["p95"], direct_summary["p95"])),
+        "ratio_median": ratio(lsp_summary["median"], direct_summary["median"]),
+        "ratio_p95": ratio(lsp_summary["p95"], direct_summary["p95"]),
+        "prepare_ms": summarize(prepare_ms[warmup:]),
+        # The server's own view: time inside the core's complete() (context, prompt, model, post-processing).
+        "server_complete_ms": (after_status.get("completions", {}).get("latency") or {}),
+        "samples": {"direct_ms": [round(x, 2) for x in direct_ms], "lsp_ms": [round(x, 2) for x in lsp_ms]},
+        "pairs_with_same_tokens": matched,
+        "lsp_empty_answers": empty_lsp,
+        "pairs_skipped_no_model_request": skipped,
+        "lsp_model_requests": model_requests,
+        "settings": dict(LSP_SETTINGS),
+    }
+    log(f"overhead: direct {direct_summary['median']} ms, lsp {lsp_summary['median']} ms (median)")
+    return result
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

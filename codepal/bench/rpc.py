@@ -1,0 +1,190 @@
+"""A minimal JSON-RPC 2.0 peer over a child's stdio with LSP framing (`Content-Length` headers).
+
+The benchmark drives `codepal lsp` exactly as an editor would, without pygls or lsprotocol (the core
+never imports them). Every response is stamped with the `perf_counter` time its bytes were read, so a
+request's latency is the editor's view: from writing the request to reading the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+Message = dict[str, Any]
+REQUEST_CANCELLED = -32800
+
+
+def encode(message: Message) -> bytes:
+    """One framed message: header, blank line, UTF-8 JSON body."""
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class FrameDecoder:
+    """Splits a byte stream into messages; `feed` takes any chunking and returns what is complete."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._length: int | None = None
+
+    def feed(self, data: bytes) -> list[Message]:
+        self._buffer += data
+        messages: list[Message] = []
+        while True:
+            if self._length is None:
+                end = self._buffer.find(b"\r\n\r\n")
+                if end < 0:
+                    return messages
+                self._length = _content_length(bytes(self._buffer[:end]))
+                del self._buffer[: end + 4]
+            if len(self._buffer) < self._length:
+                return messages
+            body = bytes(self._buffer[: self._length])
+            del self._buffer[: self._length]
+            self._length = None
+            messages.append(json.loads(body.decode("utf-8")))
+
+
+def _content_length(header: bytes) -> int:
+    for line in header.decode("ascii").split("\r\n"):
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            return int(value.strip())
+    raise ValueError(f"LSP header without Content-Length: {header!r}")
+
+
+@dataclass
+class Pending:
+    """A request in flight. `future` resolves to the response message; `arrived_at` is then set."""
+
+    id: int
+    method: str
+    sent_at: float
+    future: asyncio.Future[Message]
+    arrived_at: float | None = None
+    cancel_sent: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.future.done()
+
+    @property
+    def latency_ms(self) -> float | None:
+        return None if self.arrived_at is None else (self.arrived_at - self.sent_at) * 1000.0
+
+
+@dataclass
+class RpcPeer:
+    """The client side of one JSON-RPC connection to a child process."""
+
+    argv: list[str]
+    env: dict[str, str]
+    proc: asyncio.subprocess.Process | None = None
+    notifications: list[Message] = field(default_factory=list)
+    _pending: dict[int, Pending] = field(default_factory=dict)
+    _next_id: int = 0
+    _reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> RpcPeer:
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.argv, env=self.env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        self._reader = asyncio.ensure_future(self._read())
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    async def _read(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        decoder = FrameDecoder()
+        try:
+            while chunk := await self.proc.stdout.read(65536):
+                arrived = time.perf_counter()
+                for message in decoder.feed(chunk):
+                    self._dispatch(message, arrived)
+        finally:
+            for pending in self._pending.values():
+                if not pending.future.done():
+                    pending.future.set_exception(ConnectionError("the language server closed its output"))
+            self._pending.clear()
+
+    def _dispatch(self, message: Message, arrived: float) -> None:
+        if "method" in message:
+            if "id" in message:  # a request from the server: answer it so it never waits on us
+                self._write({"jsonrpc": "2.0", "id": message["id"], "result": None})
+            else:
+                self.notifications.append({**message, "received_at": arrived})
+            return
+        pending = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
+        if pending is not None and not pending.future.done():
+            pending.arrived_at = arrived
+            pending.future.set_result(message)
+
+    def _write(self, message: Message) -> None:
+        if self.proc is None or self.proc.stdin is None or self.proc.stdin.is_closing():
+            raise ConnectionError("the language server is not running")
+        self.proc.stdin.write(encode(message))
+
+    def notify(self, method: str, params: Any = None) -> None:
+        self._write({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def send(self, method: str, params: Any = None) -> Pending:
+        """Write a request now and return at once; await `pending.future` for the answer."""
+        self._next_id += 1
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        pending = Pending(self._next_id, method, time.perf_counter(), future)
+        self._pending[pending.id] = pending
+        self._write({"jsonrpc": "2.0", "id": pending.id, "method": method, "params": params})
+        return pending
+
+    def cancel(self, pending: Pending) -> None:
+        """`$/cancelRequest`, as an editor sends it for a request it no longer needs."""
+        if not pending.done and not pending.cancel_sent:
+            pending.cancel_sent = True
+            self.notify("$/cancelRequest", {"id": pending.id})
+
+    async def request(self, method: str, params: Any = None, timeout: float = 30.0) -> Any:
+        """Send, wait, and return the result (raises RpcError for an error answer)."""
+        pending = self.send(method, params)
+        message = await asyncio.wait_for(pending.future, timeout)
+        return result_of(message)
+
+    async def close(self, timeout: float = 5.0) -> int | None:
+        proc = self.proc
+        if proc is None:
+            return None
+        if proc.returncode is None:
+            with contextlib.suppress(Exception):
+                await self.request("shutdown", None, timeout=timeout)
+            with contextlib.suppress(Exception):
+                self.notify("exit")
+            try:
+                await asyncio.wait_for(proc.wait(), timeout)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        return proc.returncode
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+def result_of(message: Message) -> Any:
+    error = message.get("error")
+    if error is not None:
+        raise RpcError(int(error.get("code", 0)), str(error.get("message", "")))
+    return message.get("result")

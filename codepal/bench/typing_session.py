@@ -1,0 +1,155 @@
+"""Typing session: a scripted typist replays edits of a real file through `codepal lsp`.
+
+After every keystroke the editor sends `didChange` and a new inline request, and cancels the previous
+request with `$/cancelRequest` if it has not answered (VS Code does this). After each burst the typist
+waits for the answer to the last keystroke (the "shown" suggestion, if it has items), then 300 ms, and
+reads how many requests vLLM is still running. An answer counts as shown when it has items and
+arrives before the next keystroke.
+
+Counted: model requests (the server's `codepal.status` delta) per keystroke, requests cancelled (by the
+editor, and model requests the server dropped), generated tokens thrown away (see `metrics`), the time
+from the last keystroke of a burst to the suggestion, and vLLM's prefix-cache hits over the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from codepal.bench import metrics as vm
+from codepal.bench.editor import Editor, read_answer
+from codepal.bench.overhead import settled
+from codepal.bench.rpc import Pending
+from codepal.bench.server import Target
+from codepal.bench.stats import median, summarize
+from codepal.bench.typist import Script, line_offset
+
+ANSWER_TIMEOUT_S = 30.0
+AFTER_ANSWER_S = 0.3
+
+
+@dataclass
+class SessionLog:
+    keystrokes: int = 0
+    requests: list[Pending] = field(default_factory=list)
+    shown: int = 0
+    to_shown_ms: list[float] = field(default_factory=list)  # last keystroke of a burst → suggestion
+    bursts: int = 0
+    bursts_shown: int = 0
+    running_after: list[float] = field(default_factory=list)
+    timeouts: int = 0
+
+
+def _completions(status: dict[str, Any]) -> dict[str, Any]:
+    value = status.get("completions")
+    return value if isinstance(value, dict) else {}
+
+
+async def _wait(pending: Pending, timeout: float) -> bool:
+    try:
+        await asyncio.wait_for(asyncio.shield(pending.future), timeout)
+        return True
+    except TimeoutError:
+        return False
+
+
+def _has_items(pending: Pending | None) -> bool:
+    if pending is None or not pending.done or pending.future.exception() is not None:
+        return False
+    return bool(read_answer(pending).items)
+
+
+async def play(editor: Editor, target: Target, uri: str, script: Script) -> dict[str, Any]:
+    """Type `script` into a new document `uri`; the session's figures."""
+    log = SessionLog()
+    editor.open(uri, script.initial_text)
+    before_status = await editor.status()
+    before = await settled(target)
+    previous: Pending | None = None
+    line_at: dict[int, int] = {}  # target line → offset of the typist's cursor in it
+    for burst in script.bursts:
+        number = script.lines[burst.line]
+        doc = editor.docs[uri]
+        offset = line_at.get(burst.line, line_offset(doc.text, number))
+        next_key = time.perf_counter()
+        for key in burst.keys:
+            next_key += key.delay_ms / 1000
+            await asyncio.sleep(max(0.0, next_key - time.perf_counter()))
+            if previous is not None:
+                if _has_items(previous):
+                    log.shown += 1
+                editor.peer.cancel(previous)  # no-op when it has answered already
+            offset = editor.insert(uri, offset, key.char)
+            previous = editor.inline(uri, offset)
+            log.requests.append(previous)
+            log.keystrokes += 1
+        line_at[burst.line] = offset
+        log.bursts += 1
+        last_key = previous.sent_at if previous is not None else time.perf_counter()
+        pause_end = time.perf_counter() + burst.pause_ms / 1000
+        if previous is not None and await _wait(previous, ANSWER_TIMEOUT_S):
+            if _has_items(previous):
+                assert previous.arrived_at is not None
+                log.shown += 1
+                log.bursts_shown += 1
+                log.to_shown_ms.append((previous.arrived_at - last_key) * 1000)
+                previous = None  # counted; not again at the next keystroke
+            await asyncio.sleep(AFTER_ANSWER_S)
+            current = vm.snapshot(await target.metrics_text())
+            running = current.get("running")
+            if running is not None:
+                log.running_after.append(running)
+        elif previous is not None:
+            log.timeouts += 1
+        await asyncio.sleep(max(0.0, pause_end - time.perf_counter()))
+    after = await settled(target)
+    after_status = await editor.status()
+    editor.close_doc(uri)
+    return _figures(log, vm.delta(before, after), _completions(before_status), _completions(after_status))
+
+
+def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    def grew(key: str) -> int:
+        return int(after.get(key, 0)) - int(before.get(key, 0))
+
+    model_requests = grew("model_requests")
+    cache_hits = grew("cache_hits")
+    answered = [p for p in log.requests if p.done and p.future.exception() is None]
+    answers = [read_answer(p) for p in answered]
+    cancelled_answers = sum(a.cancelled for a in answers)
+    finished = change.finished_requests
+    waste = vm.wasted_tokens(change, max(0, log.shown - cache_hits))
+    keystrokes = max(1, log.keystrokes)
+    return {
+        "keystrokes": log.keystrokes,
+        "bursts": log.bursts,
+        "lsp_requests": len(log.requests),
+        "model_requests": model_requests,
+        "requests_per_keystroke": round(model_requests / keystrokes, 4),
+        "cancel_sent": sum(p.cancel_sent for p in log.requests),
+        "answered_cancelled": cancelled_answers,
+        "answered_empty": sum(not a.items and not a.cancelled for a in answers),
+        "superseded_in_server": grew("superseded"),
+        "model_requests_aborted": (None if finished is None else max(0, model_requests - int(finished))),
+        "cache_hits": cache_hits,
+        "shown": log.shown,
+        "bursts_with_suggestion": log.bursts_shown,
+        "to_shown_ms_median": _r(median(log.to_shown_ms)),
+        "to_shown_ms": summarize(log.to_shown_ms),
+        "running_after_300ms_max": max(log.running_after) if log.running_after else None,
+        "answer_timeouts": log.timeouts,
+        "generated_tokens": waste["generated"],
+        "wasted_tokens": waste["wasted"],
+        "wasted_fraction": waste["fraction"],
+        "waste": waste,
+        "prompt_tokens": change.prompt_tokens,
+        "prefix_cache_queries": change.prefix_cache_queries,
+        "prefix_cache_hits": change.prefix_cache_hits,
+        "prefix_cache_hit_rate": _r(change.hit_rate, 4),
+    }
+
+
+def _r(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)

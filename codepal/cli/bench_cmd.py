@@ -1,0 +1,148 @@
+"""`codepal bench`: latency, wasted work and cache reuse, measured side by side in one run.
+
+By default it starts vLLM (the CPU build where there is no GPU) on the tiny test model, building the
+model into `.cache/test-model` if needed; `--url` measures any running OpenAI-compatible server instead
+(e.g. a GPU vLLM serving the real model). Flags after `--` go to the started vLLM unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true",
+                      help="fewer repeats: under 5 minutes on 2 CPU cores (default: the full run, "
+                      "with more repeats and 16 language servers)")
+    size.add_argument("--smoke", action="store_true", help="one repeat of everything (for tests)")
+    parser.add_argument("--url", help="measure a running OpenAI-compatible server instead of starting one")
+    parser.add_argument("--running", action="store_true",
+                        help="measure the engine `codepal serve` is running (found like the editors find it)")
+    parser.add_argument("--api-key", help="API key for --url (or CODEPAL_ENGINE__API_KEY)")
+    parser.add_argument("--model", help="model name on the --url server (default: the first it lists)")
+    parser.add_argument("--out", type=Path, help="folder for report.json, chart.png, table.txt, summary.md "
+                        "(default: results/<timestamp>)")
+    parser.add_argument("--test-model", type=Path,
+                        default=Path(os.environ.get("CODEPAL_TEST_MODEL", Path(".cache") / "test-model")),
+                        help="where the tiny test model is (built there if missing)")
+    parser.add_argument("--only", help="comma-separated scenarios: stages, overhead, typing, layout, "
+                        "type-through, concurrency, assist (default: all)")
+
+
+def _command(argv: list[str]) -> str:
+    shown, skip = [], False
+    for arg in argv:
+        if skip:
+            shown.append("***")
+            skip = False
+            continue
+        if arg == "--api-key":
+            skip = True
+        shown.append("--api-key=***" if arg.startswith("--api-key=") else arg)
+    return "codepal " + shlex.join(shown)
+
+
+def run(args: argparse.Namespace) -> int:
+    from codepal.bench import chart, report
+    from codepal.bench.runner import PLANS, SCENARIOS, Options, run_bench
+
+    plan = PLANS["smoke" if args.smoke else "quick" if args.quick else "full"]
+    only = tuple(s.strip() for s in args.only.split(",")) if args.only else SCENARIOS
+    unknown = [s for s in only if s not in SCENARIOS]
+    if unknown:
+        print(f"codepal: unknown scenario(s) {', '.join(unknown)} (known: {', '.join(SCENARIOS)})",
+              file=sys.stderr)
+        return 2
+    if args.running:
+        from codepal.engine.state import read_state
+
+        info = read_state()
+        if info is None:
+            print("codepal: no running engine found; start one with `codepal serve`", file=sys.stderr)
+            return 2
+        args.url, args.api_key, args.model = info.url, info.api_key, args.model or info.model
+    if args.api_key is None and args.url:
+        args.api_key = os.environ.get("CODEPAL_ENGINE__API_KEY")
+    options = Options(plan, url=args.url, api_key=args.api_key, model=args.model, test_model=args.test_model,
+                      vllm_args=list(getattr(args, "passthrough", [])), only=only,
+                      command=_command(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "codepal bench")
+    out = args.out or Path("results") / time.strftime("%Y%m%d-%H%M%S")
+    result, code = asyncio.run(run_bench(options))
+    rows = report.all_rows(result)
+    server = result["meta"].get("server", {})
+    title = (f"{options.command}  ·  {server.get('mode', '')}  ·  model {server.get('model')}  ·  "
+             f"{result['meta']['duration_s']:.0f} s")
+    table = report.format_table(rows, title)
+    chart_path: Path | None = out / "chart.png"
+    try:
+        chart.draw(result, out / "chart.png", title)
+    except ImportError as exc:  # matplotlib is optional (the `bench` extra)
+        print(f"codepal: no chart ({exc}); install matplotlib", file=sys.stderr)
+        chart_path = None
+    summary = _summary(result, options.command, report.markdown_table(rows), chart_path is not None)
+    paths = report.write(result, out, table, summary)
+    sys.stdout.write(table)
+    print(f"\nreport: {paths['report']}" + (f"\nchart:  {chart_path}" if chart_path else ""))
+    if result.get("errors"):
+        for name, error in result["errors"].items():
+            print(f"codepal: scenario {name} failed: {error}", file=sys.stderr)
+    return code
+
+
+def _summary(result: dict[str, Any], command: str, table: str, chart: bool) -> str:
+    meta = result["meta"]
+    assert isinstance(meta, dict)
+    server = meta.get("server", {})
+    lines = [
+        "# codepal bench results",
+        "",
+        f"Command: `{command}` (run from the repository root, {meta.get('started')}; "
+        f"{meta.get('duration_s')} s in total, of which {server.get('engine_start_s')} s starting vLLM).",
+        "",
+        f"Server: {server.get('mode')}, model `{server.get('model')}` on {server.get('device')}. "
+        f"Machine: {meta.get('cpus')} CPUs, load average {meta.get('loadavg_start')} at the start and "
+        f"{meta.get('loadavg_end')} at the end. Completion settings for every language server: "
+        f"`{meta.get('options', {}).get('completion')}` (temperature 0 and 16-token answers: the tiny "
+        "random model's text is gibberish; post-processing drops some answers).",
+        "",
+        table,
+    ]
+    if chart:
+        lines += ["![codepal bench chart](chart.png)", ""]
+    lines += ["## How to read it", "", *notes(result), "",
+              "Each figure's method is spelled out in `report.json` under `methods`.", ""]
+    return "\n".join(lines)
+
+
+def notes(result: dict[str, Any]) -> list[str]:
+    """Short, data-driven reading notes for the summary."""
+    from codepal.bench.targets import lookup
+
+    flips = lookup(result, "lsp_engine_state_flips")
+    out = [
+        "- **Overhead**: for each cursor position the prompt codepal builds is prefilled once, then sent "
+        "straight to vLLM and asked of `codepal lsp` as an inline completion, alternating which goes first; "
+        f"{lookup(result, 'overhead.pairs_with_same_tokens')} of {lookup(result, 'overhead.pairs')} pairs sent "
+        "identical prompt token counts and generated identical token counts. The language server runs with "
+        "`debounce_ms: 0` and `cache_size: 0` here; \"added\" is the median of the per-pair differences.",
+        "- **Core stages** are timed in CPU time of the calling thread (what the code costs); the wall-clock "
+        "rows also count the time the OS gave other processes on this shared machine.",
+        "- **Wasted tokens** = tokens of requests aborted mid-generation (vLLM's generated-token counter minus "
+        "the per-request histogram of finished requests) plus finished requests whose answer was never shown "
+        "(at the mean tokens of a finished request).",
+        f"- **Prefix cache**: vLLM's CPU backend caches whole blocks of {lookup(result, 'prefix_cache.block_size')}"
+        " tokens. The layout rows replay the same typing straight to vLLM with the context block moved.",
+    ]
+    if isinstance(flips, list) and flips:
+        out.append(f"- The language servers saw the engine as *not ready* {len(flips)} time(s): their "
+                   "1-second `/health` probe timed out while vLLM was busy; a completion asked then answers "
+                   "empty at once.")
+    return out
