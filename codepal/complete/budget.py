@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -47,6 +48,9 @@ class HeuristicCounter:
         return math.ceil((len(text) - other) / self.chars_per_token) + other
 
 
+_MEMO_ENTRIES = 4096
+
+
 class TokenizerFileCounter:
     """Exact counts from a local `tokenizer.json` (the `tokenizers` library; never downloads)."""
 
@@ -57,9 +61,20 @@ class TokenizerFileCounter:
         if not file.is_file():
             raise ModelNotAvailable(f"no tokenizer file at {file}")
         self._tokenizer = Tokenizer.from_file(str(file))
+        # Typing changes one line: the blocks of lines around it are the same strings request after
+        # request, so their counts are remembered (hashing a block is far cheaper than encoding it).
+        self._counts: OrderedDict[str, int] = OrderedDict()
 
     def count(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        known = self._counts.get(text)
+        if known is not None:
+            self._counts.move_to_end(text)
+            return known
+        tokens = len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        self._counts[text] = tokens
+        if len(self._counts) > _MEMO_ENTRIES:
+            self._counts.popitem(last=False)
+        return tokens
 
 
 def counter_for(model_dir: Path | str | None) -> TokenCounter:
