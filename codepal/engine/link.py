@@ -51,6 +51,7 @@ class EngineLink:
         self._autostart_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._interval = MIN_PROBE_S
+        self._failed_probes = 0
 
     @property
     def ready(self) -> bool:
@@ -161,7 +162,12 @@ class EngineLink:
             return
         await self._attach(info)
         assert self.client is not None
-        if await self.client.health(timeout=1.0):
+        # A busy vLLM (a CPU build under load) can be slow to answer /health: a ready engine gets more
+        # time and two failed probes in a row before completions stop going to it.
+        ready = self.state is EngineState.READY
+        healthy = await self.client.health(timeout=3.0 if ready else 1.0)
+        self._failed_probes = 0 if healthy else self._failed_probes + 1
+        if healthy:
             if self.state is not EngineState.READY:
                 try:
                     models = await self.client.list_models()
@@ -172,6 +178,8 @@ class EngineLink:
                     # An attached server may name the model differently; use what it serves.
                     self.client.model = models[0]
                 self._set_state(EngineState.READY, f"ready at {info.url}")
+        elif ready and self._failed_probes < 2:
+            log.info("the model server missed a health probe; probing again soon")
         elif self.engine is None or self.engine.state is not EngineState.STARTING:
             self._set_state(EngineState.DEGRADED, f"the model server at {info.url} does not answer")
 
@@ -189,7 +197,8 @@ class EngineLink:
             except Exception:
                 log.exception("engine probe failed")
             if self.state is EngineState.READY:
-                self._interval = READY_PROBE_S
+                # After a missed probe, look again soon rather than declare the server down on one miss.
+                self._interval = MIN_PROBE_S if self._failed_probes else READY_PROBE_S
             else:
                 self._interval = min(MAX_PROBE_S, max(MIN_PROBE_S, self._interval * 2))
             self._wake.clear()

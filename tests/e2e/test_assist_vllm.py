@@ -97,21 +97,21 @@ async def test_cancelling_explain_stops_generation_on_the_server(client: ModelCl
 
     task = asyncio.create_task(consume())
     await asyncio.wait_for(streaming.wait(), 60)
-    assert metric(await client.metrics(), "vllm:num_requests_running") >= 1
+    assert metric(await client.metrics(timeout=15), "vllm:num_requests_running") >= 1
     cancelled_at = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     stopped_after: float | None = None
     while time.monotonic() - cancelled_at < 1.0:
-        if metric(await client.metrics(), "vllm:num_requests_running") == 0:
+        if metric(await client.metrics(timeout=15), "vllm:num_requests_running") == 0:
             stopped_after = time.monotonic() - cancelled_at
             break
         await asyncio.sleep(0.05)
     assert stopped_after is not None, "vLLM still runs the request 1 s after the cancel"
-    tokens = metric(await client.metrics(), "vllm:generation_tokens_total")
+    tokens = metric(await client.metrics(timeout=15), "vllm:generation_tokens_total")
     await asyncio.sleep(0.5)
-    assert metric(await client.metrics(), "vllm:generation_tokens_total") == tokens
+    assert metric(await client.metrics(timeout=15), "vllm:generation_tokens_total") == tokens
     print(f"\n[cancel] after {deltas} deltas; server idle {1000 * stopped_after:.0f} ms after the cancel")
 
 

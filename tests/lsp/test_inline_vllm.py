@@ -95,7 +95,7 @@ async def test_cancel_request_answers_32800_and_stops_generation(lsp: LanguageCl
     await _status(lsp)  # messages are handled in order: the new settings are in place after this
     before = _metric(_metrics(vllm), "vllm:num_requests_running")
     method = types.TEXT_DOCUMENT_INLINE_COMPLETION if lsp.profile == "vscode" else types.TEXT_DOCUMENT_COMPLETION  # type: ignore[attr-defined]
-    for attempt in range(4):  # the random model may end an answer early (EOS): then try again
+    for attempt in range(8):  # the random model may end an answer early (EOS): then try again
         text = f"def long_one_{attempt}():\n    "
         uri = f"file:///ws/cancel_{attempt}.py"
         open_doc(lsp, uri, text)
@@ -111,17 +111,23 @@ async def test_cancel_request_answers_32800_and_stops_generation(lsp: LanguageCl
         while (_metric(_metrics(vllm), "vllm:num_requests_running") <= before and not future.done()
                and time.monotonic() < deadline):
             await asyncio.sleep(0.02)
-        if not future.done():
+        if future.done():
+            print(f"attempt {attempt}: the answer finished before it could be cancelled: {future.result()}")
+            continue
+        assert _metric(_metrics(vllm), "vllm:num_requests_running") > before
+        cancelled_at = time.monotonic()
+        lsp.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
+        try:
+            result = await asyncio.wait_for(future, 5)
+        except JsonRpcRequestCancelled as exc:
+            error = exc
             break
-        print(f"attempt {attempt}: the answer finished before it could be cancelled: {future.result()}")
-    assert not future.done()
-    assert _metric(_metrics(vllm), "vllm:num_requests_running") > before
-    cancelled_at = time.monotonic()
-    lsp.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
-    with pytest.raises(JsonRpcRequestCancelled) as info:
-        await asyncio.wait_for(future, 5)
+        # The model ended its answer (EOS) just as the cancel was sent: the answer won the race.
+        print(f"attempt {attempt}: answered before the cancel arrived: {result}")
+    else:
+        raise AssertionError("no request was still running when it was cancelled, in 8 attempts")
     answered_ms = (time.monotonic() - cancelled_at) * 1000
-    assert info.value.code == -32800
+    assert error.code == -32800
     while _metric(_metrics(vllm), "vllm:num_requests_running") > 0 and time.monotonic() - cancelled_at < 5:
         await asyncio.sleep(0.02)
     stopped_ms = (time.monotonic() - cancelled_at) * 1000
