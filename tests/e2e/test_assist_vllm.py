@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from codepal.client import ModelClient
 from codepal.config import AssistConfig
 from codepal.engine import EngineInfo
 from codepal.types import AnswerDelta, AssistEvent, CodeSpan, ExplainResult, FixResult, Problem, ThinkingDelta
+from tests.support.metrics import metric_sum
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
@@ -34,10 +34,7 @@ async def client(vllm: EngineInfo) -> AsyncIterator[ModelClient]:
     await model_client.aclose()
 
 
-def metric(text: str, name: str) -> float:
-    """Sum of a Prometheus metric over its label sets."""
-    pattern = re.compile(rf"^{re.escape(name)}(?:\{{[^}}]*\}})? ([0-9.eE+-]+)$", re.MULTILINE)
-    return sum(float(value) for value in pattern.findall(text))
+metric = metric_sum
 
 
 async def timed(events: AsyncIterator[AssistEvent], label: str) -> list[AssistEvent]:

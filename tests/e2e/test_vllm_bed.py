@@ -12,16 +12,12 @@ import pytest
 from codepal.client import ModelClient
 from codepal.engine import EngineInfo
 from codepal.errors import BackendTimeout
+from tests.support.metrics import metric_sum
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
 
-def _metric(text: str, name: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+_metric = metric_sum
 
 
 def _client(vllm: EngineInfo, **kwargs: object) -> ModelClient:

@@ -15,6 +15,7 @@ from pytest_lsp import LanguageClient
 
 from codepal.engine import EngineInfo
 from tests.lsp.conftest import open_doc
+from tests.support.metrics import metric_sum
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
@@ -28,9 +29,7 @@ DOCS = [
 ]
 
 
-def _metric(text: str, name: str) -> float:
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name + "{") or line.startswith(name + " "))
+_metric = metric_sum
 
 
 def _metrics(vllm: EngineInfo) -> str:
