@@ -47,6 +47,11 @@ class EngineConfig(_Section):
     cpu_kvcache_space_gib: int = Field(1, ge=1, le=512)
     """KV-cache size in GiB for the CPU build of vLLM (`VLLM_CPU_KVCACHE_SPACE`)."""
 
+    cpu_nice: int = Field(10, ge=0, le=19)
+    """Scheduling niceness of the CPU build of vLLM (0 = same as the editor). Its worker and scheduler spin
+    on every core while they generate; niced, the editor, the language server and Jupyter still get the CPU
+    at once, so typing and cancelling stay responsive."""
+
     host: str = "127.0.0.1"
     """Interface vLLM binds to. Only loopback addresses are accepted."""
 

@@ -40,8 +40,13 @@ CHAT_TEMPLATE = (
 )
 
 VOCAB_SIZE = 4096
-FORMAT = "codepal-test-model 2"  # bump when the recipe changes, so cached copies are rebuilt
+FORMAT = "codepal-test-model 3"  # bump when the recipe changes, so cached copies are rebuilt
 SEED = 1234
+# The constant hidden dimension (see _never_end): about the size of the other dimensions, so it does not
+# drown them (greedy output would repeat one token); the banned tokens read it with a weight large enough
+# that their logit stays tens of units below the rest.
+CONSTANT = 0.04
+BAN_WEIGHT = 200.0
 
 
 def _training_corpus(limit_bytes: int = 3_000_000) -> list[str]:
@@ -94,7 +99,30 @@ def _train_tokenizer(out: Path) -> None:
     config_path.write_text(json.dumps(tok_config, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
-def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int) -> None:
+def _never_end(model: Any, banned: list[int]) -> None:
+    """Make the banned tokens (EOS, `</think>`) unreachable by sampling, so that every generation runs to
+    its `max_tokens` (or to the server's forced `</think>` at the thinking budget): tests then know how long
+    the model works, instead of a random model stopping at a random token.
+
+    Hidden dimension 0 carries a constant: every embedding has CONSTANT there and no layer writes to it
+    (that row of each output projection is zero), so after the final RMSNorm it is always positive. The
+    banned tokens' output rows read only that dimension, with a negative weight: their logit is always far
+    below every other token's. No other output row reads it."""
+    import torch
+
+    with torch.no_grad():
+        model.model.embed_tokens.weight[:, 0] = CONSTANT
+        for layer in model.model.layers:
+            layer.self_attn.o_proj.weight[0, :] = 0.0
+            layer.mlp.down_proj.weight[0, :] = 0.0
+        head = model.lm_head.weight
+        head[:, 0] = 0.0
+        for token in banned:
+            head[token, :] = 0.0
+            head[token, 0] = -BAN_WEIGHT
+
+
+def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int, think_end_id: int) -> None:
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
@@ -117,6 +145,7 @@ def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int) -> None:
     )
     config = Qwen2Config(**settings)
     model: Any = Qwen2ForCausalLM(config)
+    _never_end(model, [eos_id, think_end_id])
     model = model.to(torch.bfloat16)
     model.save_pretrained(str(out), safe_serialization=True)
     GenerationConfig(bos_token_id=bos_id, eos_token_id=eos_id, do_sample=True,
@@ -132,8 +161,9 @@ def make_test_model(out: Path) -> Path:
     tokenizer = Tokenizer.from_file(str(out / "tokenizer.json"))
     bos_id = tokenizer.token_to_id(BOS)
     eos_id = tokenizer.token_to_id(EOS)
-    assert bos_id is not None and eos_id is not None, "special tokens missing from the tokenizer"
-    _build_model(out, tokenizer.get_vocab_size(), bos_id, eos_id)
+    think_end_id = tokenizer.token_to_id("</think>")
+    assert None not in (bos_id, eos_id, think_end_id), "special tokens missing from the tokenizer"
+    _build_model(out, tokenizer.get_vocab_size(), bos_id, eos_id, think_end_id)
     (out / "CODEPAL_TEST_MODEL").write_text(f"{FORMAT}\nrandom weights; gibberish output; for tests only\n")
     return out
 

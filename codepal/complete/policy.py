@@ -60,7 +60,12 @@ class LatestWins:
         self._running[key] = inner
         caller = asyncio.current_task()
         try:
-            return await inner
+            result = await inner
+            if caller is not None and caller.cancelling():
+                # The caller's cancel was handed to `inner`, which finished anyway (its answer was
+                # complete, or a library swallowed the cancel): the caller still ends cancelled.
+                raise asyncio.CancelledError
+            return result
         except asyncio.CancelledError:
             if caller is not None and caller.cancelling():
                 raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 import secrets
@@ -33,9 +34,17 @@ log = logging.getLogger(__name__)
 StateListener = Callable[[EngineState, str], None]
 
 
-def _child_setup() -> None:
-    """Runs in the child before exec: own process group, and die with the parent."""
+def _child_setup(nice: int = 0) -> None:
+    """Runs in the child before exec: own process group, die with the parent, niceness (inherited by
+    vLLM's engine-core and worker processes)."""
     os.setsid()
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
+        # With autogroup scheduling (Linux's default on desktops) a new session is a group of its own and
+        # niceness counts only inside it: the group's own niceness is what lets the editor's session win.
+        with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as group:
+            group.write(str(nice))
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: no orphan even if we are SIGKILLed
@@ -80,6 +89,9 @@ class Engine:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
+    def _nice(self) -> int:
+        return self.config.cpu_nice if self.device == "cpu" else 0
+
     def add_listener(self, listener: StateListener) -> None:
         """Called on every state change with (state, message); a crash listener fails pending work."""
         self._listeners.append(listener)
@@ -105,7 +117,7 @@ class Engine:
         self._ready_event = asyncio.Event()
         self._proc = await asyncio.create_subprocess_exec(
             *argv, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, preexec_fn=_child_setup,
+            stderr=asyncio.subprocess.STDOUT, preexec_fn=functools.partial(_child_setup, self._nice()),
         )
         self._spawn(self._read_output(self._proc))
         try:

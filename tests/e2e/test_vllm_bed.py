@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import httpx
@@ -50,6 +51,31 @@ async def test_chat_separates_reasoning(vllm: EngineInfo) -> None:
     usage = [d for d in deltas if d.completion_tokens]
     assert usage and usage[-1].completion_tokens == 24
     await client.aclose()
+
+
+async def test_the_test_model_never_stops_by_itself(vllm: EngineInfo) -> None:
+    """Tests rely on this to keep vLLM busy for as long as they ask: no EOS, no `</think>` of its own."""
+    headers = {"Authorization": f"Bearer {vllm.api_key}"}
+    endings = []
+    async with httpx.AsyncClient(timeout=120, headers=headers) as http:
+        for prompt in ("def add(a, b):\n    ", "import os\n", "x", "<｜User｜>hi<｜Assistant｜>"):
+            answer = (await http.post(vllm.url + "/v1/completions", json={
+                "model": vllm.model, "prompt": prompt, "max_tokens": 300, "temperature": 1.0})).json()
+            endings.append((answer["choices"][0]["finish_reason"], answer["usage"]["completion_tokens"]))
+        thinking = [0, 0]
+        async with http.stream("POST", vllm.url + "/v1/chat/completions", json={
+                "model": vllm.model, "messages": [{"role": "user", "content": "explain"}], "max_tokens": 300,
+                "stream": True, "temperature": 1.0}) as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("data: {"):
+                    for choice in json.loads(line[6:])["choices"]:
+                        delta = choice["delta"]
+                        thinking[0] += bool(delta.get("reasoning") or delta.get("reasoning_content"))
+                        thinking[1] += bool(delta.get("content"))
+    print(f"\n4 completions of 300 tokens at temperature 1: {endings}; chat: {thinking[0]} thinking deltas, "
+          f"{thinking[1]} answer deltas")
+    assert endings == [("length", 300)] * 4
+    assert thinking[1] == 0 and thinking[0] >= 290  # it never closed its thinking by itself
 
 
 async def test_cancel_mid_stream_stops_generation_on_the_server(vllm: EngineInfo) -> None:
@@ -115,6 +141,21 @@ def test_listens_on_loopback_only(vllm: EngineInfo, vllm_bed) -> None:  # type: 
     print(f"vLLM process group listens on: {sorted(set(listening))}")
     assert listening
     assert all(ip in ("127.0.0.1", "::1") for ip in listening)
+
+
+def test_the_cpu_engine_runs_niced_and_the_caller_does_not(vllm: EngineInfo, vllm_bed) -> None:  # type: ignore[no-untyped-def]
+    """vLLM's CPU worker and scheduler spin while they generate: niced, they leave the editor its CPU."""
+    group = vllm_bed.engine.pid
+    niceness = {}
+    for proc in psutil.process_iter(["pid", "name", "nice"]):
+        try:
+            if proc.pid == group or os_getpgid(proc.pid) == group:
+                niceness[proc.info["name"]] = proc.info["nice"]
+        except (psutil.Error, ProcessLookupError):
+            continue
+    print(f"\nniceness in the vLLM group: {niceness}; this process: {psutil.Process().nice()}")
+    assert len(niceness) >= 3 and set(niceness.values()) == {vllm_bed.engine.config.cpu_nice} == {10}
+    assert psutil.Process().nice() == 0
 
 
 def test_api_key_is_in_no_process_argv(vllm: EngineInfo) -> None:

@@ -37,7 +37,8 @@ from tests.lsp.conftest import PROFILES, open_doc, server_env, start_client, wai
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
 SMALL = {"thinking_budget_explain": 32, "thinking_budget_fix": 32, "max_answer_tokens": 64}
-LARGE = {"thinking_budget_explain": 2048, "max_answer_tokens": 1024}  # still running when cancelled
+# The test model never ends by itself (no EOS, no `</think>`): thinking runs to this budget, seconds.
+LARGE = {"thinking_budget_explain": 2048, "max_answer_tokens": 1024}
 
 
 async def metric(vllm: EngineInfo, name: str) -> float:
@@ -118,6 +119,8 @@ async def _start_streaming_explain(
     client: LanguageClient, vllm: EngineInfo, uri: str, token: str | None
 ) -> tuple[str, asyncio.Future[Any], Any] | None:
     """Run Explain until vLLM generates for it and progress has been reported; None if it finished first."""
+    while await metric(vllm, "vllm:num_requests_running"):  # an earlier test's request, still finishing
+        await asyncio.sleep(0.05)
     actions, _ = await code_actions(client, uri, cursor(BUG_LINE, 8))
     before, shown = set(client.progress_reports), len(client.shown_documents)
     msg_id, future = execute(client, by_title(actions, "Explain").command, token=token)  # type: ignore[arg-type]
@@ -127,7 +130,9 @@ async def _start_streaming_explain(
         if used and "report" in progress_kinds(client, used) and await metric(vllm, "vllm:num_requests_running"):
             return msg_id, future, used
         await asyncio.sleep(0.05)
-    await asyncio.wait_for(future, 240)  # it ended (the random model can stop thinking early)
+    result = await asyncio.wait_for(future, 240)
+    print(f"the explanation ended before it could be cancelled: {result.get('thinkingTokens')} thinking tokens, "
+          f"{len(result.get('markdown', ''))} chars, progress {progress_kinds(client, token or '')}")
     return None
 
 
@@ -144,7 +149,6 @@ async def test_cancelling_a_running_explain_stops_generation_on_the_server(
             token = f"vscode-explain-{attempt}" if profile == "vscode" else None
             if (started := await _start_streaming_explain(client, vllm, uri, token)) is not None:
                 break
-            print(f"\nattempt {attempt}: the explanation ended before it could be cancelled")
         assert started is not None
         msg_id, future, used = started
         cancelled_at = time.monotonic()

@@ -37,7 +37,7 @@ def test_invalid_value_names_key_and_file(tmp_path: Path) -> None:
 
 
 def test_unknown_key_is_one_clear_message(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown setting 'engine.modle'"):
+    with pytest.raises(ConfigError, match=r"unknown setting 'engine\.modle'"):
         load_config(tmp_path / "x.toml", environ={}, overrides={"engine.modle": "x"})
 
 
