@@ -25,7 +25,11 @@ from codepal.types import AnswerDelta, ThinkingDelta
 
 log = logging.getLogger(__name__)
 
-CHARS_PER_TOKEN = 4  # estimate when the server sends no counts while streaming
+CHARS_PER_TOKEN = 4  # estimate of thinking tokens for the result, when the server sends no counts
+# The guard must never cut before vLLM's own budget does, so it counts tokens from below: each streamed
+# delta is at least one token, and no token is longer than this many characters (a run of spaces in a
+# code tokenizer reaches 8-16; 4 per token cut R1's thinking early).
+MAX_CHARS_PER_TOKEN = 16
 MIN_MARGIN = 16
 UNBOUNDED_THINKING = 2048  # generation room for thinking when the budget is 0 ("no limit")
 CONTINUE = {"continue_final_message": True, "add_generation_prompt": False}
@@ -56,6 +60,7 @@ async def generate(
     thinking: list[str] = []
     answer: list[str] = []
     chars = 0
+    deltas = 0
     reported: int | None = None
     stream = _generator(client.stream_chat(
         messages,
@@ -73,11 +78,12 @@ async def generate(
             if delta.reasoning:
                 thinking.append(delta.reasoning)
                 chars += len(delta.reasoning)
+                deltas += 1
                 yield ThinkingDelta(delta.reasoning)
             if delta.content:
                 answer.append(delta.content)
                 yield AnswerDelta(delta.content)
-            if limit is not None and not answer and chars // CHARS_PER_TOKEN > limit:
+            if limit is not None and not answer and max(deltas, chars // MAX_CHARS_PER_TOKEN) > limit:
                 log.info("thinking passed its budget (%d tokens); asking for the answer", budget)
                 break
     out.thinking = "".join(thinking)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from codepal.assist import explain
-from codepal.assist.thinking import CHARS_PER_TOKEN, guard_limit
+from codepal.assist.thinking import guard_limit
 from codepal.client import ModelClient
 from codepal.config import AssistConfig
 from codepal.errors import BackendTimeout
@@ -83,7 +83,8 @@ async def test_thinking_that_never_ends_is_cut_and_the_answer_requested(
     assert await wait_closed(fake_openai, 0)  # the endless stream was closed, not drained
     thinking = texts(events, ThinkingDelta)
     limit = guard_limit(40)
-    assert limit is not None and limit * CHARS_PER_TOKEN < len(thinking) <= (limit + 2) * CHARS_PER_TOKEN
+    # Each streamed delta counts as one token (a lower bound, so vLLM's own cut comes first).
+    assert limit is not None and len(thinking) == (limit + 1) * len("again ")
     second: dict[str, Any] = requests[1].body
     assert second["continue_final_message"] is True and second["add_generation_prompt"] is False
     assert "thinking_token_budget" not in second
@@ -93,6 +94,17 @@ async def test_thinking_that_never_ends_is_cut_and_the_answer_requested(
     assert assistant["content"] == "<think>\n" + thinking.rstrip() + "\n</think>\n\n"
     assert result.markdown == "It returns `$HOME`."
     assert texts(events, AnswerDelta) == "It returns `$HOME`."
+
+
+async def test_long_tokens_do_not_trigger_the_guard_before_the_budget(
+    fake_openai: FakeOpenAI, client: ModelClient
+) -> None:
+    """A code tokenizer has 12-space tokens: 40 of them are 40 tokens, not 120, so no cut and no 2nd request."""
+    config = AssistConfig(thinking_budget_explain=40, max_answer_tokens=64)
+    fake_openai.push(Behaviour(chunks=[(" " * 12, "")] * 40 + [("", "It returns `$HOME`.")]))
+    _, result = await run(client, config)
+    assert len(fake_openai.generation_requests()) == 1
+    assert result.markdown == "It returns `$HOME`."
 
 
 async def test_a_server_that_rejects_the_prefill_gets_the_thinking_as_notes(
