@@ -162,7 +162,7 @@ def make_test_model(out: Path) -> Path:
     bos_id = tokenizer.token_to_id(BOS)
     eos_id = tokenizer.token_to_id(EOS)
     think_end_id = tokenizer.token_to_id("</think>")
-    assert None not in (bos_id, eos_id, think_end_id), "special tokens missing from the tokenizer"
+    assert bos_id is not None and eos_id is not None and think_end_id is not None, "special tokens missing"
     _build_model(out, tokenizer.get_vocab_size(), bos_id, eos_id, think_end_id)
     (out / "CODEPAL_TEST_MODEL").write_text(f"{FORMAT}\nrandom weights; gibberish output; for tests only\n")
     return out
