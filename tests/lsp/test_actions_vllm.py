@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
@@ -33,6 +32,7 @@ from tests.lsp.actions_helpers import (
     server_tokens,
 )
 from tests.lsp.conftest import PROFILES, open_doc, server_env, start_client, wait_ready
+from tests.support.metrics import metric_now
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
@@ -42,10 +42,7 @@ LARGE = {"thinking_budget_explain": 2048, "max_answer_tokens": 1024}
 
 
 async def metric(vllm: EngineInfo, name: str) -> float:
-    async with httpx.AsyncClient(timeout=10) as http:  # never block the client's event loop
-        text = (await http.get(vllm.url + "/metrics")).text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name + "{") or line.startswith(name + " "))
+    return await metric_now(vllm.url, name)  # async: never block the language client's event loop
 
 
 async def bed_client(vllm_state_dir: Path, tmp_path: Path, profile: str, assist: dict[str, Any]) -> LanguageClient:
