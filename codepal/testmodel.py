@@ -40,13 +40,20 @@ CHAT_TEMPLATE = (
 )
 
 VOCAB_SIZE = 4096
-FORMAT = "codepal-test-model 3"  # bump when the recipe changes, so cached copies are rebuilt
+FORMAT = "codepal-test-model 4"  # bump when the recipe changes, so cached copies are rebuilt
 SEED = 1234
 # The constant hidden dimension (see _never_end): about the size of the other dimensions, so it does not
 # drown them (greedy output would repeat one token); the banned tokens read it with a weight large enough
 # that their logit stays tens of units below the rest.
 CONSTANT = 0.04
-BAN_WEIGHT = 200.0
+BAN_WEIGHT = 1000.0
+# A random model's greedy output falls into loops ("count count count"), which post-processing rightly
+# drops, so greedy tests and the benchmark would see no suggestions. Instead each token strongly predicts
+# its successor on one random cycle through the vocabulary: embeddings scaled up so that the current
+# token dominates the residual stream, and the output row of a token's successor equal to the token's
+# embedding. Greedy text then never repeats itself; sampling mostly follows the cycle and sometimes jumps.
+EMBEDDING_SCALE = 10.0
+SUCCESSOR_WEIGHT = 0.1
 
 
 def _training_corpus(limit_bytes: int = 3_000_000) -> list[str]:
@@ -99,6 +106,21 @@ def _train_tokenizer(out: Path) -> None:
     config_path.write_text(json.dumps(tok_config, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
+def _successor_cycle(model: Any, banned: list[int]) -> None:
+    import random
+
+    import torch
+
+    with torch.no_grad():
+        embeddings = model.model.embed_tokens.weight
+        embeddings.mul_(EMBEDDING_SCALE)
+        tokens = [t for t in range(embeddings.shape[0]) if t not in banned]
+        random.Random(SEED).shuffle(tokens)
+        head = model.lm_head.weight
+        for token, successor in zip(tokens, tokens[1:] + tokens[:1], strict=True):
+            head[successor] = SUCCESSOR_WEIGHT * embeddings[token]
+
+
 def _never_end(model: Any, banned: list[int]) -> None:
     """Make the banned tokens (EOS, `</think>`) unreachable by sampling, so that every generation runs to
     its `max_tokens` (or to the server's forced `</think>` at the thinking budget): tests then know how long
@@ -145,6 +167,7 @@ def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int, think_end
     )
     config = Qwen2Config(**settings)
     model: Any = Qwen2ForCausalLM(config)
+    _successor_cycle(model, [eos_id, think_end_id])
     _never_end(model, [eos_id, think_end_id])
     model = model.to(torch.bfloat16)
     model.save_pretrained(str(out), safe_serialization=True)
