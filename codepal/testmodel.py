@@ -42,9 +42,8 @@ CHAT_TEMPLATE = (
 VOCAB_SIZE = 4096
 FORMAT = "codepal-test-model 4"  # bump when the recipe changes, so cached copies are rebuilt
 SEED = 1234
-# The constant hidden dimension (see _never_end): about the size of the other dimensions, so it does not
-# drown them (greedy output would repeat one token); the banned tokens read it with a weight large enough
-# that their logit stays tens of units below the rest.
+# The constant hidden dimension (see _never_end): no larger than the other dimensions, so it does not drown
+# them; the banned tokens read it with a weight large enough that their logit stays about 150 below the rest.
 CONSTANT = 0.04
 BAN_WEIGHT = 1000.0
 # A random model's greedy output falls into loops ("count count count"), which post-processing rightly
