@@ -40,17 +40,18 @@ CHAT_TEMPLATE = (
 )
 
 VOCAB_SIZE = 4096
-FORMAT = "codepal-test-model 4"  # bump when the recipe changes, so cached copies are rebuilt
+FORMAT = "codepal-test-model 5"  # bump when the recipe changes, so cached copies are rebuilt
 SEED = 1234
 # The constant hidden dimension (see _never_end): no larger than the other dimensions, so it does not drown
 # them; the banned tokens read it with a weight large enough that their logit stays about 150 below the rest.
 CONSTANT = 0.04
 BAN_WEIGHT = 1000.0
-# A random model's greedy output falls into loops ("count count count"), which post-processing rightly
-# drops, so greedy tests and the benchmark would see no suggestions. Instead each token strongly predicts
-# its successor on one random cycle through the vocabulary: embeddings scaled up so that the current
-# token dominates the residual stream, and the output row of a token's successor equal to the token's
-# embedding. Greedy text then never repeats itself; sampling mostly follows the cycle and sometimes jumps.
+# A random model's greedy output falls into loops ("count count count") or byte soup, which
+# post-processing rightly drops, so greedy tests and the benchmark would see no suggestions. Instead each
+# token strongly predicts a successor: the word-like tokens form one random cycle and every other token
+# leads into it (embeddings scaled up so that the current token dominates the residual stream; a
+# successor's output row is the sum of its predecessors' embeddings). Greedy text is then one line of
+# never-repeating word pieces; sampling mostly follows the cycle and sometimes jumps.
 EMBEDDING_SCALE = 10.0
 SUCCESSOR_WEIGHT = 0.1
 
@@ -105,7 +106,19 @@ def _train_tokenizer(out: Path) -> None:
     config_path.write_text(json.dumps(tok_config, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
-def _successor_cycle(model: Any, banned: list[int]) -> None:
+def _clean_tokens(tokenizer: Any, banned: list[int]) -> list[int]:
+    """Tokens that read as a word on one line: printable, at most one leading space, nothing else blank."""
+    clean = []
+    for token in range(tokenizer.get_vocab_size()):
+        text = tokenizer.decode([token])
+        body = text[1:] if text.startswith(" ") else text
+        word = body.isprintable() and "\ufffd" not in body and not any(c.isspace() for c in body)
+        if token not in banned and body and word:
+            clean.append(token)
+    return clean
+
+
+def _successor_cycle(model: Any, clean: list[int]) -> None:
     import random
 
     import torch
@@ -113,11 +126,17 @@ def _successor_cycle(model: Any, banned: list[int]) -> None:
     with torch.no_grad():
         embeddings = model.model.embed_tokens.weight
         embeddings.mul_(EMBEDDING_SCALE)
-        tokens = [t for t in range(embeddings.shape[0]) if t not in banned]
-        random.Random(SEED).shuffle(tokens)
+        rng = random.Random(SEED)
+        cycle = clean[:]
+        rng.shuffle(cycle)
+        successor = dict(zip(cycle, cycle[1:] + cycle[:1], strict=True))
+        # Every other token (whitespace, newlines, byte pieces, specials) leads into the cycle too.
+        for token in range(embeddings.shape[0]):
+            successor.setdefault(token, rng.choice(cycle))
         head = model.lm_head.weight
-        for token, successor in zip(tokens, tokens[1:] + tokens[:1], strict=True):
-            head[successor] = SUCCESSOR_WEIGHT * embeddings[token]
+        head[cycle] = 0.0
+        for token, after in successor.items():
+            head[after] += SUCCESSOR_WEIGHT * embeddings[token]
 
 
 def _never_end(model: Any, banned: list[int]) -> None:
@@ -143,7 +162,8 @@ def _never_end(model: Any, banned: list[int]) -> None:
             head[token, 0] = -BAN_WEIGHT
 
 
-def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int, think_end_id: int) -> None:
+def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int, think_end_id: int,
+                 clean: list[int]) -> None:
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
@@ -166,7 +186,7 @@ def _build_model(out: Path, vocab_size: int, bos_id: int, eos_id: int, think_end
     )
     config = Qwen2Config(**settings)
     model: Any = Qwen2ForCausalLM(config)
-    _successor_cycle(model, [eos_id, think_end_id])
+    _successor_cycle(model, clean)
     _never_end(model, [eos_id, think_end_id])
     model = model.to(torch.bfloat16)
     model.save_pretrained(str(out), safe_serialization=True)
@@ -185,7 +205,8 @@ def make_test_model(out: Path) -> Path:
     eos_id = tokenizer.token_to_id(EOS)
     think_end_id = tokenizer.token_to_id("</think>")
     assert bos_id is not None and eos_id is not None and think_end_id is not None, "special tokens missing"
-    _build_model(out, tokenizer.get_vocab_size(), bos_id, eos_id, think_end_id)
+    clean = _clean_tokens(tokenizer, [eos_id, think_end_id])
+    _build_model(out, tokenizer.get_vocab_size(), bos_id, eos_id, think_end_id, clean)
     (out / "CODEPAL_TEST_MODEL").write_text(f"{FORMAT}\nrandom weights; gibberish output; for tests only\n")
     return out
 
