@@ -15,7 +15,7 @@ from pytest_lsp import LanguageClient
 
 from codepal.engine import EngineInfo
 from tests.lsp.conftest import open_doc
-from tests.support.metrics import metric_sum
+from tests.support.metrics import metric_now, metric_now_sync
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
@@ -27,13 +27,6 @@ DOCS = [
     f"{UTF16_LINE}\nclass Thing:\n    def run(self):\n        ",
     f"{UTF16_LINE}\nif value:\n    ",
 ]
-
-
-_metric = metric_sum
-
-
-def _metrics(vllm: EngineInfo) -> str:
-    return httpx.get(vllm.url + "/metrics", timeout=5).text
 
 
 def _end_position(text: str) -> types.Position:
@@ -88,14 +81,10 @@ async def test_completion_item_with_correct_range_on_emoji_and_cjk_lines(lsp: La
     assert text
 
 
-async def _metric_now(http: httpx.AsyncClient, vllm: EngineInfo, name: str) -> float:
-    return _metric((await http.get(vllm.url + "/metrics")).text, name)  # one client for the whole test
-
-
 async def _wait_idle(http: httpx.AsyncClient, vllm: EngineInfo, limit_s: float = 60) -> None:
     """Earlier tests' requests may still be finishing: "running" must mean ours."""
     deadline = time.monotonic() + limit_s
-    while await _metric_now(http, vllm, "vllm:num_requests_running") > 0 and time.monotonic() < deadline:
+    while await metric_now(vllm.url, "vllm:num_requests_running", http) > 0 and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
 
 
@@ -114,11 +103,11 @@ async def _send_and_cancel_while_generating(
         context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked))
         if method == types.TEXT_DOCUMENT_INLINE_COMPLETION else
         types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=_end_position(text)))
-    baseline = await _metric_now(http, vllm, "vllm:generation_tokens_total")
+    baseline = await metric_now(vllm.url, "vllm:generation_tokens_total", http)
     future = asyncio.wrap_future(lsp.protocol.send_request(method, params, msg_id=msg_id))
     # Well under way: a few dozen tokens generated for it and no answer yet.
     deadline = time.monotonic() + 60
-    while (await _metric_now(http, vllm, "vllm:generation_tokens_total") < baseline + 32 and not future.done()
+    while (await metric_now(vllm.url, "vllm:generation_tokens_total", http) < baseline + 32 and not future.done()
            and time.monotonic() < deadline):
         await asyncio.sleep(0.05)
     assert time.monotonic() < deadline, f"vLLM generated nothing for it in 60 s; status {await _status(lsp)}"
@@ -147,14 +136,14 @@ async def test_cancel_request_answers_32800_and_stops_generation(lsp: LanguageCl
         assert error is not None, "in 5 attempts every completion ended before its cancel"
         cancelled_at = time.monotonic() - answered_ms / 1000
         assert error.code == -32800
-        while (await _metric_now(http, vllm, "vllm:num_requests_running") > 0
+        while (await metric_now(vllm.url, "vllm:num_requests_running", http) > 0
                and time.monotonic() - cancelled_at < 5):
             await asyncio.sleep(0.02)
         stopped_ms = (time.monotonic() - cancelled_at) * 1000
-        tokens = await _metric_now(http, vllm, "vllm:generation_tokens_total")
+        tokens = await metric_now(vllm.url, "vllm:generation_tokens_total", http)
         await asyncio.sleep(0.5)
-        grew = await _metric_now(http, vllm, "vllm:generation_tokens_total") - tokens
-        running = await _metric_now(http, vllm, "vllm:num_requests_running")
+        grew = await metric_now(vllm.url, "vllm:generation_tokens_total", http) - tokens
+        running = await metric_now(vllm.url, "vllm:num_requests_running", http)
     print(f"{lsp.profile}: -32800 after {answered_ms:.0f} ms (attempt {attempt}); vLLM idle after "  # type: ignore[attr-defined]
           f"{stopped_ms:.0f} ms; tokens after that: {grew}")
     assert running == 0
@@ -201,7 +190,7 @@ async def test_typing_storm_sends_few_requests_and_leaves_none_running(
     last_answer = time.monotonic()
     assert not isinstance(results[-1], BaseException), results[-1]
     await asyncio.sleep(0.3)
-    running = _metric(_metrics(vllm), "vllm:num_requests_running")
+    running = metric_now_sync(vllm.url, "vllm:num_requests_running")
     after = await _status(lsp)
     sent = after["completions"]["model_requests"] - before["completions"]["model_requests"]
     print(f"{lsp.profile}: 20 keystrokes 40 ms apart → {sent} model requests; "  # type: ignore[attr-defined]
