@@ -4,16 +4,17 @@ its start; plus a synchronous peer for hypothesis, which cannot drive an event l
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from codepal.bench.rpc import FrameDecoder, encode
 from tests.support.raw_lsp import RawLsp
 
 
@@ -124,27 +125,22 @@ class SyncLsp:
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._id = 0
         self.requests = 0
+        self._decoder = FrameDecoder()
+        self._inbox: deque[dict[str, Any]] = deque()
 
     def _send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin
-        body = json.dumps(message).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.write(encode(message))
         self.proc.stdin.flush()
 
     def _receive(self) -> dict[str, Any]:
         assert self.proc.stdout
-        length = None
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
+        while not self._inbox:
+            chunk = os.read(self.proc.stdout.fileno(), 65536)  # unbuffered: the decoder keeps what is left
+            if not chunk:
                 raise ConnectionError("the server closed stdout")
-            if line in (b"\r\n", b"\n"):
-                break
-            name, _, value = line.decode("ascii").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        assert length is not None
-        return dict(json.loads(self.proc.stdout.read(length)))
+            self._inbox.extend(self._decoder.feed(chunk))
+        return self._inbox.popleft()
 
     def notify(self, method: str, params: Any) -> None:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})

@@ -9,6 +9,8 @@ import sys
 import time
 from typing import Any
 
+from codepal.bench.rpc import FrameDecoder
+
 SERVER = [sys.executable, "-m", "codepal", "lsp"]
 
 
@@ -31,24 +33,13 @@ class RawLsp:
 
     async def _read(self) -> None:
         assert self.proc and self.proc.stdout
-        stdout = self.proc.stdout
-        while True:
-            length = None
-            while True:
-                line = await stdout.readline()
-                if not line:
-                    return
-                if line in (b"\r\n", b"\n"):
-                    break
-                name, _, value = line.decode("ascii").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            assert length is not None
-            message = json.loads(await stdout.readexactly(length))
-            self.messages.append(message)
-            waiter = self._waiters.pop(message.get("id"), None) if "method" not in message else None
-            if waiter and not waiter.done():
-                waiter.set_result(message)
+        decoder = FrameDecoder()
+        while chunk := await self.proc.stdout.read(65536):
+            for message in decoder.feed(chunk):
+                self.messages.append(message)
+                waiter = self._waiters.pop(message.get("id"), None) if "method" not in message else None
+                if waiter and not waiter.done():
+                    waiter.set_result(message)
 
     def send_bytes(self, body: bytes) -> None:
         assert self.proc and self.proc.stdin
