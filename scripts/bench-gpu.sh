@@ -99,7 +99,8 @@ start_engine() {
 }
 
 run_bench() {
-  { echo "## engine running"; codepal doctor 2>&1; } | tee -a "$out/doctor.txt" >&2 || true
+  local served=${model:-$WORK/r1-shape}
+  { echo "## engine running"; codepal doctor --model "$served" 2>&1; } | tee -a "$out/doctor.txt" >&2 || true
   # shellcheck disable=SC2086  # $bench is a list of flags
   codepal bench --running $bench --out "$out" 2> >(tee "$out/bench.log" >&2)
 }
@@ -122,6 +123,8 @@ case $phase in
   bench) run_bench ;;
   stop) stop_engine ;;
   all)
+    trap 'stop_engine' EXIT  # also when interrupted: the engine runs in its own session
+    trap 'exit 130' INT TERM
     start_engine
     status=0
     run_bench || status=$?

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from codepal.bench import chart, report
     from codepal.bench.runner import PLANS, SCENARIOS, Options, run_bench
     from codepal.bench.server import COMPLETION_OPTIONS
+    from codepal.engine.device import describe_gpus, gpus, has_cuda_gpu
 
     plan = scaled_plan(PLANS["smoke" if args.smoke else "quick" if args.quick else "full"], args)
     try:
@@ -140,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
                       command=_command(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "codepal bench")
     out = args.out or Path("results") / time.strftime("%Y%m%d-%H%M%S")
     result, code = asyncio.run(run_bench(options))
+    if has_cuda_gpu():  # the engine's card, when it runs on this machine (`--running`, the GPU script)
+        result["meta"]["gpus"] = describe_gpus(gpus())
     rows = report.all_rows(result)
     server = result["meta"].get("server", {})
     title = (f"{options.command}  ·  {server.get('mode', '')}  ·  model {server.get('model')}  ·  "
@@ -174,8 +177,9 @@ def _summary(result: dict[str, Any], command: str, table: str, chart: bool) -> s
         f"Server: {server.get('mode')}, model `{server.get('model')}` on {server.get('device')}. "
         f"Machine: {meta.get('cpus')} CPUs, load average {meta.get('loadavg_start')} at the start and "
         f"{meta.get('loadavg_end')} at the end. Completion settings for every language server: "
-        f"`{meta.get('options', {}).get('completion')}` (temperature 0 and 16-token answers: the tiny "
-        "random model's text is gibberish; post-processing drops some answers).",
+        f"`{meta.get('options', {}).get('completion')}` (temperature 0, so both paths of a comparison "
+        "generate the same; a random model's text is gibberish and post-processing drops some answers)."
+        + (f" GPU: {meta['gpus']}." if meta.get("gpus") else ""),
         "",
         table,
     ]
@@ -202,7 +206,7 @@ def notes(result: dict[str, Any]) -> list[str]:
         "- **Wasted tokens** = tokens of requests aborted mid-generation (vLLM's generated-token counter minus "
         "the per-request histogram of finished requests) plus finished requests whose answer was never shown "
         "(at the mean tokens of a finished request).",
-        f"- **Prefix cache**: vLLM's CPU backend caches whole blocks of {lookup(result, 'prefix_cache.block_size')}"
+        f"- **Prefix cache**: vLLM caches whole blocks of {lookup(result, 'prefix_cache.block_size')}"
         " tokens. The layout rows replay the same typing straight to vLLM with the context block moved.",
     ]
     if isinstance(flips, list) and flips:
