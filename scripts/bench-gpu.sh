@@ -67,18 +67,18 @@ install_wheels() {
   say "installed $(ls "$SITE" | grep -c dist-info) packages into $SITE in $((SECONDS - started)) s"
 }
 
-shape_model() {
-  if [ -n "$model" ]; then echo "$model"; return; fi
+served_model() {  # sets $served (not in a subshell: it adds a vLLM flag)
+  if [ -n "$model" ]; then served=$model; return; fi
   if [ ! -f "$tokenizer/tokenizer.json" ]; then codepal make-test-model --if-missing "$tokenizer" >&2; fi
   "$PYTHON" -m codepal.bench.shape_model "$tokenizer" "$WORK/r1-shape" >/dev/null
   vllm_flags=(--load-format dummy "${vllm_flags[@]}")
-  echo "$WORK/r1-shape"
+  served=$WORK/r1-shape
 }
 
 start_engine() {
   install_wheels
   local served started=$SECONDS
-  served=$(shape_model)
+  served_model
   { echo "## before start"; codepal doctor --model "$served" 2>&1; } > "$out/doctor.txt" || true
   cat "$out/doctor.txt" >&2
   say "starting: codepal serve --model $served -- ${vllm_flags[*]}"
@@ -102,7 +102,11 @@ run_bench() {
   local served=${model:-$WORK/r1-shape}
   { echo "## engine running"; codepal doctor --model "$served" 2>&1; } | tee -a "$out/doctor.txt" >&2 || true
   # shellcheck disable=SC2086  # $bench is a list of flags
-  codepal bench --running $bench --out "$out" 2> >(tee "$out/bench.log" >&2)
+  local status=0
+  codepal bench --running $bench --out "$out" 2> >(tee "$out/bench.log" >&2) || status=$?
+  say "vLLM alone on the same engine, for reference"
+  "$PYTHON" scripts/vllm_alone.py "$out/vllm-alone.json" >/dev/null 2> >(tee -a "$out/bench.log" >&2) || status=$?
+  return $status
 }
 
 stop_engine() {
@@ -113,7 +117,7 @@ stop_engine() {
   for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$WORK/serve.pid"
-  cp "$WORK/serve.log" "$out/serve.log" 2>/dev/null || true
+  { echo "## codepal serve"; cat "$WORK/serve.log"; } >> "$out/doctor.txt" 2>/dev/null || true
   tail -c 2000000 "$CODEPAL_STATE_DIR/vllm.log" > "$out/vllm.log" 2>/dev/null || true
   say "engine stopped"
 }
