@@ -13,7 +13,8 @@
 #   --bench "ARGS"     flags for `codepal bench` (default: $BENCH_ARGS below)
 #   --phase P          start | bench | stop | all (default all); start leaves the engine running in its
 #                      own session, so the phases can run as separate commands on one machine
-# Environment: PYTHON (default python3), WORK (default /tmp/codepal-gpu: state, model, log), SITE.
+# Environment: PYTHON (default python3), WORK (default /tmp/codepal-gpu: state, model, log), SITE,
+# VLLM_ALONE=0 to skip the vLLM-alone reference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -104,8 +105,10 @@ run_bench() {
   # shellcheck disable=SC2086  # $bench is a list of flags
   local status=0
   codepal bench --running $bench --out "$out" 2> >(tee "$out/bench.log" >&2) || status=$?
-  say "vLLM alone on the same engine, for reference"
-  "$PYTHON" scripts/vllm_alone.py "$out/vllm-alone.json" >/dev/null 2> >(tee -a "$out/bench.log" >&2) || status=$?
+  if [ "${VLLM_ALONE:-1}" = 1 ]; then
+    say "vLLM alone on the same engine, for reference"
+    "$PYTHON" scripts/vllm_alone.py "$out/vllm-alone.json" >/dev/null 2> >(tee -a "$out/bench.log" >&2) || status=$?
+  fi
   return $status
 }
 

@@ -3,7 +3,7 @@
 vLLM serves it with `--load-format dummy` (random weights, made on the GPU in a second), so a machine
 without the real weights runs the same kernels, KV-cache size and batch shapes as the real model: the
 speed is the real model's, the text is gibberish. The tokenizer is a small one (the test model's, which
-has the R1 special tokens and chat template) padded with word-like tokens to R1's vocabulary of
+has the R1 special tokens and chat template) padded with added word-like tokens to R1's vocabulary of
 151,936, so the embedding and output layers have their real size too.
 
 Usage: python -m codepal.bench.shape_model BASE_TOKENIZER_DIR OUT_DIR
@@ -32,12 +32,19 @@ NOT_COPIED = {"config.json", "tokenizer.json"}  # and weights: the shape model h
 
 
 def padded_tokenizer(tokenizer: dict[str, Any], size: int = VOCAB_SIZE) -> dict[str, Any]:
-    """`tokenizer.json` with word-like tokens (`Ġw4096`, …) added until ids reach `size`."""
+    """`tokenizer.json` with tokens `w4096`, `w4097`, … added until ids reach `size`.
+
+    They are added tokens (matched in the text before BPE), so text made of them encodes back to the
+    same ids: explain and fix send the model's thinking back in a second request, and tokens that BPE
+    cannot rebuild (plain vocabulary entries without merges) came back 3.4 times as long."""
     vocab: dict[str, int] = tokenizer["model"]["vocab"]
-    taken = set(vocab.values()) | {int(t["id"]) for t in tokenizer.get("added_tokens", [])}
+    added: list[dict[str, Any]] = tokenizer.setdefault("added_tokens", [])
+    taken = set(vocab.values()) | {int(t["id"]) for t in added}
     for token_id in range(size):
         if token_id not in taken:
-            vocab[f"\u0120w{token_id}"] = token_id
+            content = f"w{token_id}" if f"w{token_id}" not in vocab else f"w_{token_id}"
+            added.append({"id": token_id, "content": content, "single_word": False, "lstrip": False,
+                          "rstrip": False, "normalized": False, "special": False})
     return tokenizer
 
 

@@ -58,11 +58,35 @@ def test_shape_model_has_r1_config_and_a_full_vocabulary(tmp_path: Path) -> None
     config = json.loads((out / "config.json").read_text())
     assert (config["hidden_size"], config["num_hidden_layers"], config["vocab_size"]) == (1536, 28, 151_936)
     assert (config["bos_token_id"], config["eos_token_id"]) == (0, 1)
-    vocab = json.loads((out / "tokenizer.json").read_text())["model"]["vocab"]
-    assert sorted(vocab.values()) == list(range(2, 151_936))  # 0 and 1 are the added tokens
-    assert vocab["a"] == 2 and vocab["\u0120w151935"] == 151_935
+    tokenizer = json.loads((out / "tokenizer.json").read_text())
+    ids = sorted([*tokenizer["model"]["vocab"].values(), *(t["id"] for t in tokenizer["added_tokens"])])
+    assert ids == list(range(151_936))
+    assert {"id": 151_935, "content": "w151935", "special": False}.items() <= tokenizer["added_tokens"][-1].items()
     assert sorted(p.name for p in out.iterdir()) == [
         "chat_template.jinja", "config.json", "tokenizer.json", "tokenizer_config.json"]
+
+
+def test_the_shape_models_random_text_encodes_back_to_the_same_tokens(tmp_path: Path) -> None:
+    """Explain and fix send the thinking back: the padded tokens must survive decode → encode."""
+    import random
+
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    base = tmp_path / "base"
+    base.mkdir()
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    bpe.train_from_iterator(["def f(x):\n    return x + 1\n"] * 20, trainers.BpeTrainer(
+        vocab_size=300, special_tokens=["<s>", "</s>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    bpe.save(str(base / "tokenizer.json"))
+    (base / "tokenizer_config.json").write_text(json.dumps({"bos_token": "<s>", "eos_token": "</s>"}))
+    out = shape_model.build(base, tmp_path / "shape")
+    tokenizer = Tokenizer.from_file(str(out / "tokenizer.json"))
+    assert tokenizer.get_vocab_size() == 151_936
+    rng = random.Random(3)
+    ids = [rng.randrange(1000, 151_936) for _ in range(200)]
+    assert tokenizer.encode(tokenizer.decode(ids), add_special_tokens=False).ids == ids
 
 
 def _bench_args(*argv: str) -> object:
