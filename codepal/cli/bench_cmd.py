@@ -14,7 +14,10 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from codepal.bench.runner import Plan
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -57,7 +60,7 @@ def _counts(text: str) -> tuple[int, ...]:
     return counts
 
 
-def scaled_plan(plan: Any, args: argparse.Namespace) -> Any:
+def scaled_plan(plan: Plan, args: argparse.Namespace) -> Plan:
     """`plan` with the scale flags that were given applied."""
     import dataclasses
 
