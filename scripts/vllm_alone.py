@@ -4,6 +4,7 @@ Sends token-id prompts straight to the running engine (found through codepal's s
 editors find it): ghost-text-sized requests cold and while typing, one line, decode speed, and N
 simultaneous editors (a closed batch per round). Adapted from the recipe that first ran vLLM on this
 project's GPU machine (`../shared/gpu/vllm_serving.py`). Usage: python scripts/vllm_alone.py OUT.json
+(aiohttp comes with vLLM; codepal itself does not need it).
 """
 
 from __future__ import annotations
