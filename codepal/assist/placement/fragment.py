@@ -11,7 +11,7 @@ from codepal.assist.region import common_indent, dedent
 from codepal.text.lines import split_lines
 
 LINE_SIMILAR = 0.6  # a one-line fragment this like exactly one line of the target replaces it
-LINE_MARGIN = 0.15  # ...and clearly more like it than like any other line
+LINE_MARGIN = 2.0  # ...and clearly more like it than like any other: at most half as different
 
 
 def one_line(document: str, start: int, end: int, line: str) -> tuple[str | None, str]:
@@ -26,7 +26,7 @@ def one_line(document: str, start: int, end: int, line: str) -> tuple[str | None
     if best == 1.0:
         return None, "the answer's one line is already in the code, so it fixes nothing"
     runner_up = scored[1][0] if len(scored) > 1 else 0.0
-    if best < LINE_SIMILAR or runner_up > best - LINE_MARGIN:
+    if best < LINE_SIMILAR or (1 - runner_up) < LINE_MARGIN * (1 - best) or runner_up > best - 0.05:
         return None, "the answer's one line does not clearly match one line of the code, so its place is unclear"
     return document[:at] + leading(text) + new + document[at + len(text):], ""
 

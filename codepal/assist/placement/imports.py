@@ -10,6 +10,7 @@ from codepal.assist.placement.names import import_bindings, import_key, top_leve
 from codepal.assist.placement.structure import Item, Structure, structure
 from codepal.text.lines import LINE_BREAK
 
+_BRACES = re.compile(r"^(.*?)\{([^{}]*)\}(.*)$", re.DOTALL)
 _GO_SPEC = re.compile(r"""(?:(\w+|\.|_)\s+)?("[^"\n]+"|`[^`\n]+`)""")
 
 
@@ -28,11 +29,17 @@ def missing_imports(document: str, language: str, imports: list[str], context: s
         bound |= import_bindings(text, language)
     if doc.language in ("javascript", "typescript"):
         bound |= set(top_level_declarations(document, language))
+    bound |= {item.name for item in doc.items if item.kind == "def"}  # `import { Item }` of its own Item
     out: list[str] = []
     for text in _split(imports, doc.language):
         names = import_bindings(text, language)
         if import_key(text) in keys or (names and names <= bound):
             continue
+        if names & bound and doc.language != "python":  # rebinding a name is an error there
+            trimmed = _without_bound(text, bound, doc.language)
+            if trimmed is None:
+                continue
+            text, names = trimmed, import_bindings(trimmed, language)
         out.append(text)
         keys.add(import_key(text))
         bound |= names
@@ -63,13 +70,39 @@ def merge_imports(document: str, language: str, imports: list[str], context: str
     return head + lines + newline + gap + rest
 
 
+def used_imports(imports: list[str], code: str, language: str) -> list[str]:
+    """The imports that `code` uses (or whose names cannot be told): an answer's import for its example
+    or its tests is not merged."""
+    out = []
+    for text in imports:
+        names = {n.split("/")[-1] for n in import_bindings(text, language)}
+        if not names or any(re.search(rf"\b{re.escape(n)}\b", code) for n in names):
+            out.append(text)
+    return out
+
+
+def _without_bound(text: str, bound: set[str], language: str) -> str | None:
+    """`use a::{B, C};` / `import { B, C } from "a"` without the names already bound; None if none is left."""
+    match = _BRACES.match(text)
+    if match is None:
+        return None
+    items = [i.strip() for i in match.group(2).split(",") if i.strip()]
+    keep = [i for i in items if i.split()[-1] not in bound]
+    if not keep:
+        return None
+    if language == "rust" and len(keep) == 1:
+        return match.group(1) + keep[0] + match.group(3)
+    inner = ", ".join(keep)
+    return match.group(1) + ("{" + inner + "}" if language == "rust" else "{ " + inner + " }") + match.group(3)
+
+
 def _split(imports: list[str], language: str) -> list[str]:
     """Go: one `import "path"` per spec, so each is checked (and placed) on its own."""
     if language != "go":
         return [text.strip("\n") for text in imports if text.strip()]
     out = []
     for text in imports:
-        for name, path in _GO_SPEC.findall(text):
+        for name, path in _GO_SPEC.findall(re.sub(r"\bimport\b", " ", text)):
             out.append(f"import {name + ' ' if name else ''}{path}")
     return out
 

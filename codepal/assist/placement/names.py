@@ -18,6 +18,7 @@ _IDENTIFIERS = frozenset({
 })
 _BINDING_FIELDS = ("name", "alias", "left", "pattern")
 _SPACE = re.compile(r"\s+")
+_RUST_USE = re.compile(r"(\w+)\s*(?=[,};])")
 
 
 def import_key(text: str) -> str:
@@ -28,6 +29,8 @@ def import_key(text: str) -> str:
 def import_bindings(text: str, language: str) -> set[str]:
     """Names the import statement(s) in `text` bind; a Go import binds its package (path) as `"path"`."""
     lang = grammar_language(language)
+    if lang == "rust":  # `use a::b::{C, D as E};` binds C and E
+        return {m for m in _RUST_USE.findall(text) if m not in ("self", "super", "crate")}
     tree = parse(text, lang)
     if tree is None:
         return set()

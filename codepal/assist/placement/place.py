@@ -7,6 +7,7 @@ unless the target itself is module-level code.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from codepal.assist.extract import SIMILAR, similarity
@@ -14,13 +15,14 @@ from codepal.assist.placement import fragment
 from codepal.assist.placement.candidate import Candidate
 from codepal.assist.placement.definitions import map_definitions, targets
 from codepal.assist.placement.diff_answer import apply_diff
-from codepal.assist.placement.imports import merge_imports, missing_imports
+from codepal.assist.placement.imports import merge_imports, missing_imports, used_imports
 from codepal.assist.placement.indent import convert_indent, indent_unit
 from codepal.assist.placement.names import import_key
 from codepal.assist.placement.structure import Item, Structure, structure
 from codepal.assist.region import Region
 from codepal.text.lines import split_lines
 
+CLOSE = 0.8  # characters in common with the region that make broken code a version of it
 FRAGMENT_MIN_LINES = 6  # without a grammar: a region this long answered with under a third of it
 
 # How much of the target a placement rewrites, to prefer a full function over a "key change" snippet.
@@ -51,13 +53,16 @@ def place(region: Region, language: str, candidate: Candidate, context: str = ""
     assert body_structure is not None
     scope = targets(doc, region.start, region.end)
     module_level = any(i.kind == "other" and i.start < region.end and i.end > region.start for i in doc.items)
-    if module_level and similarity(body, region.code) >= SIMILAR:
+    if module_level and similarity(body, region.code) >= SIMILAR or body_structure.errors and _close(body, region.code):
+        # Module-level code, or a version of the region that does not parse (verification then says why,
+        # and the retry gets that reason).
         return _region(region, doc, code, answer, context), ""
     if scope and body_structure.definitions():
         mapping = map_definitions(doc, scope, body_structure, region.newline)
         if mapping.matched:
             text = _apply(document, mapping.replacements)
-            return Placed(merge_imports(text, language, imports, context), WHOLE, "definitions"), ""
+            used = used_imports(imports, "".join(r[2] for r in mapping.replacements), language)
+            return Placed(merge_imports(text, language, used, context), WHOLE, "definitions"), ""
         if mapping.changed_outside:
             names = ", ".join(f"`{n}`" for n in mapping.changed_outside)
             return None, f"the answer changes {names}, outside the code to fix, and not the code to fix"
@@ -74,7 +79,8 @@ def place(region: Region, language: str, candidate: Candidate, context: str = ""
     placed, reason = _fragment(region, doc, scope, body)
     if placed is None:
         return None, reason
-    return Placed(merge_imports(placed.text, language, imports, context), placed.rank, placed.how), ""
+    used = used_imports(imports, body, language)
+    return Placed(merge_imports(placed.text, language, used, context), placed.rank, placed.how), ""
 
 
 def _region(region: Region, doc: Structure, code: str, answer: Structure, context: str) -> Placed:
@@ -140,6 +146,12 @@ def _without_grammar(region: Region, code: str) -> tuple[Placed | None, str]:
         text, reason = fragment.splice(document, region.start, region.end, code, region.newline)
         return (Placed(text, FRAGMENT, "splice"), "") if text is not None else (None, reason)
     return Placed(region.replaced(code), WHOLE, "region"), ""
+
+
+def _close(a: str, b: str) -> bool:
+    """Character-level likeness: a broken version of the region differs from it on most lines."""
+    normal = ["\n".join(line.strip() for line in text.strip().split("\n")) for text in (a, b)]
+    return difflib.SequenceMatcher(None, *normal, autojunk=False).ratio() >= CLOSE
 
 
 def _without_imports(code: str, answer: Structure) -> str:

@@ -4,7 +4,7 @@ target that has none."""
 
 from __future__ import annotations
 
-from codepal.assist.placement.names import import_key
+from codepal.assist.placement.names import import_bindings, import_key
 from codepal.assist.placement.structure import Item, structure
 
 
@@ -13,9 +13,15 @@ def outside_change(original: str, fixed: str, language: str, start: int, end: in
     old, new = structure(original, language), structure(fixed, language)
     if old is None or new is None:
         return None
-    lost = {import_key(i.text(original)) for i in old.imports()} - {import_key(i.text(fixed)) for i in new.imports()}
-    if lost:
-        return f"the fix removes the import `{sorted(lost)[0]}`"
+    new_keys = {import_key(i.text(fixed)) for i in new.imports()}
+    new_names: set[str] = set()
+    for item in new.imports():
+        new_names |= import_bindings(item.text(fixed), language)
+    for item in old.imports():  # gone unless the same statement, or all it binds, is still imported
+        text = item.text(original)
+        names = import_bindings(text, language)
+        if import_key(text) not in new_keys and not (names and names <= new_names):
+            return f"the fix removes the import `{import_key(text)}`"
     old_paths = {p for p, _ in old.definitions()}
     new_paths = {p for p, _ in new.definitions()}
     missing = sorted(old_paths - new_paths)
