@@ -137,7 +137,7 @@ def damage(case: Case, new: str) -> list[str]:
             problems.append("does not parse")
     first, last = case.first_last
     old_defs, old_other = _top_level(old, case.language, (first - 1, last - 1))
-    new_defs, new_other = _top_level(new, case.language, None)
+    _, new_other = _top_level(new, case.language, None)
     for text in old_defs:
         if text not in new:
             problems.append(f"a definition outside the target changed or went: {text.splitlines()[0]!r}")

@@ -42,5 +42,5 @@ def candidates_of(answer: str, original: str, language: str) -> list[Candidate]:
             out.append(Candidate(code, language))
     if out or code_blocks(text):
         return out
-    code = unfenced_code(text.replace("\r\n", "\n"), original, language)
-    return [Candidate(code, language, origin="unfenced")] if code is not None else []
+    unfenced = unfenced_code(text.replace("\r\n", "\n"), original, language)
+    return [Candidate(unfenced, language, origin="unfenced")] if unfenced is not None else []

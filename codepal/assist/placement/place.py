@@ -53,7 +53,8 @@ def place(region: Region, language: str, candidate: Candidate, context: str = ""
     assert body_structure is not None
     scope = targets(doc, region.start, region.end)
     module_level = any(i.kind == "other" and i.start < region.end and i.end > region.start for i in doc.items)
-    if module_level and similarity(body, region.code) >= SIMILAR or body_structure.errors and _close(body, region.code):
+    if (module_level and similarity(body, region.code) >= SIMILAR) or (
+            body_structure.errors and _close(body, region.code)):
         # Module-level code, or a version of the region that does not parse (verification then says why,
         # and the retry gets that reason).
         return _region(region, doc, code, answer, context), ""
@@ -143,15 +144,15 @@ def _without_grammar(region: Region, code: str) -> tuple[Placed | None, str]:
         return Placed(text, WHOLE, "document"), ""
     size, original = len(split_lines(code.strip("\n"))), region.line_count()
     if original >= FRAGMENT_MIN_LINES and size * 3 < original:
-        text, reason = fragment.splice(document, region.start, region.end, code, region.newline)
-        return (Placed(text, FRAGMENT, "splice"), "") if text is not None else (None, reason)
+        spliced, reason = fragment.splice(document, region.start, region.end, code, region.newline)
+        return (Placed(spliced, FRAGMENT, "splice"), "") if spliced is not None else (None, reason)
     return Placed(region.replaced(code), WHOLE, "region"), ""
 
 
 def _close(a: str, b: str) -> bool:
     """Character-level likeness: a broken version of the region differs from it on most lines."""
-    normal = ["\n".join(line.strip() for line in text.strip().split("\n")) for text in (a, b)]
-    return difflib.SequenceMatcher(None, *normal, autojunk=False).ratio() >= CLOSE
+    left, right = ("\n".join(line.strip() for line in text.strip().split("\n")) for text in (a, b))
+    return difflib.SequenceMatcher(None, left, right, autojunk=False).ratio() >= CLOSE
 
 
 def _without_imports(code: str, answer: Structure) -> str:

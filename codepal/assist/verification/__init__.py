@@ -31,9 +31,9 @@ def verify_fix(original: str, fixed: str, language: str, start: int, end: int, f
         duplicated = [n for n, c in top_level_declarations(fixed, lang).items() if c > 1 and before[n] < 2]
         if duplicated:
             return Verdict(False, f"the fix declares `{duplicated[0]}` twice at the top level")
-    reason = outside_change(original, fixed, language, start, end)
-    if reason:
-        return Verdict(False, reason)
+    outside = outside_change(original, fixed, language, start, end)
+    if outside:
+        return Verdict(False, outside)
     name = still_undefined(fixed, language, problem, context) if problem else None
     if name:
         return Verdict(False, f"`{name}` is still used but neither defined nor imported")

@@ -40,7 +40,9 @@ def _sequence(old_items: list[Item], new_items: list[Item], original: str, fixed
     if len(new_seq) < len(before) + len(after):
         return "the fix removes code outside the code to fix"
     middle = new_seq[len(before):len(new_seq) - len(after)]
-    for old_item, new_item in [*zip(before, new_seq), *zip(after, new_seq[len(new_seq) - len(after):])]:
+    pairs = [*zip(before, new_seq[:len(before)], strict=True),
+             *zip(after, new_seq[len(new_seq) - len(after):], strict=True)]
+    for old_item, new_item in pairs:
         if old_item.text(original) != new_item.text(fixed):
             what = f"`{old_item.name}`" if old_item.name else "code"
             return f"the fix changes {what} outside the code to fix"
