@@ -11,6 +11,7 @@ and the expectation to CRLF (answers keep `\\n`, as models write them).
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ _DEFINITIONS = {
     "class_declaration", "method_declaration", "type_declaration", "function_item", "impl_item",
     "struct_item", "export_statement", "interface_declaration", "lexical_declaration", "method_definition",
 }
+_DECLARED = re.compile(r"^(?:export\s+)?(?:const|let|class|function)\s+(\w+)", re.MULTILINE)
 _IMPORTS = {"import_statement", "import_from_statement", "import_declaration", "use_declaration",
             "package_clause", "comment", "line_comment"}
 
@@ -135,6 +137,9 @@ def damage(case: Case, new: str) -> list[str]:
         assert old_tree is not None and new_tree is not None
         if new_tree.root_node.has_error and not old_tree.root_node.has_error:
             problems.append("does not parse")
+        if case.language in ("javascript", "typescript"):  # a second `const fs` stops the module loading
+            before, after = Counter(_DECLARED.findall(old)), Counter(_DECLARED.findall(new))
+            problems += [f"declares {n} twice" for n, c in after.items() if c > 1 and before[n] < 2]
     first, last = case.first_last
     old_defs, old_other = _top_level(old, case.language, (first - 1, last - 1))
     _, new_other = _top_level(new, case.language, None)

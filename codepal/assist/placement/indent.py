@@ -28,9 +28,9 @@ def indent_unit(text: str) -> str:
 
 
 def convert_indent(code: str, unit: str) -> str:
-    """`code` re-indented from its own unit to `unit` (only where the two differ in kind)."""
+    """`code` re-indented from its own unit to `unit`: tabs ↔ spaces, 2 ↔ 4 spaces."""
     own = indent_unit(code)
-    if (own == "\t") == (unit == "\t") or not code.strip():
+    if own == unit or not code.strip() or not any(line[:1] in (" ", "\t") for line in code.split("\n")):
         return code
     out = []
     for line in code.split("\n"):

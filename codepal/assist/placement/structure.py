@@ -105,14 +105,18 @@ def structure(text: str, language: str) -> Structure | None:
 
 
 class _Offsets:
-    """Byte → code-point offsets (identity for ASCII text)."""
+    """Byte → code-point offsets (identity for ASCII text; else one table, built once)."""
 
     def __init__(self, text: str) -> None:
-        self.ascii = text.isascii()
-        self.source = text.encode("utf-8", "surrogatepass")
+        self.table: list[int] | None = None
+        if not text.isascii():
+            self.table = []
+            for index, char in enumerate(text):
+                self.table.extend([index] * len(char.encode("utf-8", "surrogatepass")))
+            self.table.append(len(text))
 
     def __call__(self, byte: int) -> int:
-        return byte if self.ascii else len(self.source[:byte].decode("utf-8", "surrogatepass"))
+        return byte if self.table is None else self.table[min(byte, len(self.table) - 1)]
 
 
 def _item(node: Node, lang: str, offsets: _Offsets) -> Item:

@@ -76,6 +76,22 @@ def test_the_corpus_covers_five_languages_and_forty_answers() -> None:
     assert any(c.expected is None for c in CASES) and any(c.expected is not None for c in CASES)
 
 
+def test_the_damage_check_sees_the_issue_s_damage() -> None:
+    """The checker the figures rest on: each kind of damage the issue lists is seen."""
+    cases = {c.name: c for c in CASES}
+    python, js = cases["py04-usage-in-block"], cases["js01-require-and-example"]
+    assert python.expected is not None and js.expected is not None
+    assert damage(python, python.expected) == []
+    assert "module-level code added" in damage(python, python.expected + "print(mean([1, 2, 3]))\n")[0]
+    assert "does not compile" in damage(python, python.source.replace(
+        "def mean(xs):\n    total = sum(xs)\n", "total = sum(xs)\n"))[0]
+    renamed = python.source.replace("def median(xs)", "def compute_median(xs)")
+    assert "changed or went" in damage(python, renamed)[0]
+    twice = js.expected.replace("function sum", "const fs = require('fs');\nfunction sum")
+    assert damage(js, twice) == ["declares fs twice"]
+    assert "module-level code added" in damage(js, js.expected + "console.log(sum([1, 2, 3]));\n")[0]
+
+
 @pytest.mark.parametrize("name", [c.name for c in CASES])
 def test_case(name: str, outcomes: dict[str, Outcome]) -> None:
     outcome = outcomes[name]

@@ -118,3 +118,10 @@ def test_diffs_apply_by_context_or_not_at_all() -> None:
     assert looks_like_diff(diff, "") and apply_diff(doc, diff) == (doc.replace("x = 1", "x = 2"), "")
     text, reason = apply_diff(doc, "-    y = 1\n+    y = 2")
     assert text is None and "does not match" in reason
+
+
+def test_decorators_and_export_of_the_document_are_kept() -> None:
+    doc = "class A:\n    @property\n    def size(self):\n        return len(self.item)\n"
+    reg = region(doc, "@property", "self.item)")
+    placed, _ = place(reg, "python", Candidate("def size(self):\n    return len(self.items)"))  # type: ignore[arg-type]
+    assert placed is not None and placed.text == doc.replace("self.item)", "self.items)")
