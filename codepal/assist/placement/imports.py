@@ -134,6 +134,9 @@ def _top(document: str, doc: Structure) -> int:
     for item in doc.items:
         if item.kind in ("header", "comment") or _is_docstring(item, document, doc.language, at):
             at = _line_end(document, item.end)
+            if item.kind == "header":  # `package p;` then a blank line, then the imports
+                while document[at:at + 1] in ("\n", "\r") and at < len(document):
+                    at = _line_end(document, at)
             continue
         break
     return at

@@ -121,6 +121,8 @@ class _Offsets:
 
 def _item(node: Node, lang: str, offsets: _Offsets) -> Item:
     start, end = offsets(node.start_byte), offsets(node.end_byte)
+    text = node.text or b""
+    end -= len(text) - len(text.rstrip(b"\r\n"))  # `#include` nodes own their line break
     if node.type in IMPORTS[lang] or _is_require(node, lang):
         return Item("import", start, end)
     if node.type in HEADERS:

@@ -125,3 +125,11 @@ def test_decorators_and_export_of_the_document_are_kept() -> None:
     reg = region(doc, "@property", "self.item)")
     placed, _ = place(reg, "python", Candidate("def size(self):\n    return len(self.items)"))  # type: ignore[arg-type]
     assert placed is not None and placed.text == doc.replace("self.item)", "self.items)")
+
+
+def test_imports_merge_in_java_and_c() -> None:
+    java = "package a;\n\nclass A {}\n"
+    assert merge_imports(java, "java", ["import java.util.Map;"]) == "package a;\n\nimport java.util.Map;\n\nclass A {}\n"
+    c = "#include <stdio.h>\n\nint main() { return 0; }\n"
+    assert merge_imports(c, "c", ["#include <string.h>", "#include <stdio.h>"]) == c.replace(
+        "<stdio.h>\n", "<stdio.h>\n#include <string.h>\n")
