@@ -75,7 +75,7 @@ async def fix(
         async with contextlib.aclosing(stream):
             async for event in stream:
                 yield event
-        new_text, error = fixed_document(region, out.answer, language, problem, context)
+        new_text, error = fixed_document(region, out.answer, language, problem, context, out.cut)
         if new_text is not None:
             edits = minimal_edits(span.text, new_text)
             changed = sum(len(split_lines(e.new_text)) for e in edits)
@@ -86,9 +86,13 @@ async def fix(
 
 
 def fixed_document(region: Region, answer: str, language: str, problem: Problem | None = None,
-                   context: str = "") -> tuple[str | None, str]:
-    """(the verified fixed document, "") or (None, why not) for one free-text answer."""
-    return fixed_from_candidates(region, candidates_of(answer, region.code, language), language, problem, context)
+                   context: str = "", cut: bool = False) -> tuple[str | None, str]:
+    """(the verified fixed document, "") or (None, why not) for one free-text answer; `cut`: it ran out of
+    tokens."""
+    candidates = candidates_of(answer, region.code, language, cut)
+    if cut and not candidates:
+        return None, "the answer ran out of tokens (assist.max_answer_tokens) before its code was complete"
+    return fixed_from_candidates(region, candidates, language, problem, context)
 
 
 def fixed_from_candidates(region: Region, candidates: list[Candidate], language: str,

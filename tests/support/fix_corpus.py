@@ -5,7 +5,8 @@ A case file is a header of `key: value` lines, then sections opened by `=== name
 `reasoning` (streamed as thinking), `answer` (streamed as the answer), `answer2` (the retry's answer;
 default: the same answer again) and `expected-edit` (blocks `<<<` old `===` new `>>>` applied to the
 source), or `refused` (a fragment of the expected refusal message). `newline: crlf` converts the source,
-and the expectation to CRLF (answers keep `\\n`, as models write them).
+and the expectation to CRLF (answers keep LF, as models write them); `finish: length` ends each answer
+as one that ran out of tokens.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import ast
 import re
 import warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from codepal.syntax import parse
@@ -45,7 +46,7 @@ class Case:
     reasoning: str = ""
     answers: tuple[str, ...] = ()
     module_target: bool = False
-    tags: tuple[str, ...] = field(default=())
+    finish_reason: str = "stop"  # "length": each answer ran out of tokens where it ends
 
     @property
     def first_last(self) -> tuple[int, int]:
@@ -61,7 +62,8 @@ class Case:
             # Thinking comes in the server's reasoning field (vLLM with a reasoning parser), so the answer
             # reaches placement as the model wrote it, leftover `</think>` and all.
             thinking = self.reasoning or "Let me read the code and the error first."
-            out.append(Behaviour(chunks=[(thinking, ""), *(("", p) for p in pieces)]))
+            out.append(Behaviour(chunks=[(thinking, ""), *(("", p) for p in pieces)],
+                                 finish_reason=self.finish_reason))
         return out
 
 
@@ -83,7 +85,7 @@ def _load(path: Path) -> Case:
         source=source, lines=header["lines"], error=header.get("error", ""), expected=expected,
         refusal=sections.get("refused", "").strip(), reasoning=sections.get("reasoning", "").rstrip("\n"),
         answers=tuple(answers), module_target=header.get("target") == "module",
-        tags=tuple(header.get("tags", "").split()),
+        finish_reason=header.get("finish", "stop"),
     )
 
 

@@ -25,11 +25,13 @@ class Candidate:
     language: str = ""
     imports: tuple[str, ...] = ()
     origin: Origin = "block"
+    complete: bool = True  # False: a fence that never closed (the answer may have been cut inside it)
 
 
-def candidates_of(answer: str, original: str, language: str) -> list[Candidate]:
+def candidates_of(answer: str, original: str, language: str, cut: bool = False) -> list[Candidate]:
     """The answer's fenced blocks in the document's language (also untagged or wrongly tagged ones that
-    parse as it) and its diffs; without fences, the code-only run of lines, if any."""
+    parse as it) and its diffs; without fences, the code-only run of lines, if any. `cut`: the answer ran
+    out of tokens, so a block it ends inside is incomplete and left out (and so is unfenced code)."""
     text = strip_reasoning(answer)
     out: list[Candidate] = []
     for block in code_blocks(text):
@@ -37,10 +39,12 @@ def candidates_of(answer: str, original: str, language: str) -> list[Candidate]:
         if not code.strip():
             continue
         if looks_like_diff(code, block.tag):
-            out.append(Candidate(code, language, origin="diff"))
+            out.append(Candidate(code, language, origin="diff", complete=block.closed))
         elif tag_fits(block.tag, language) or syntax_errors(code, language) == 0:
-            out.append(Candidate(code, language))
-    if out or code_blocks(text):
+            out.append(Candidate(code, language, complete=block.closed))
+    if cut:
+        out = [c for c in out if c.complete]
+    if out or code_blocks(text) or cut:
         return out
     unfenced = unfenced_code(text.replace("\r\n", "\n"), original, language)
     return [Candidate(unfenced, language, origin="unfenced")] if unfenced is not None else []

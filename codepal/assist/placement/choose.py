@@ -4,6 +4,7 @@ a quoted original is identical, an example places nowhere, a fix outside the tar
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from codepal.assist.diff import keep_unchanged_lines
@@ -13,6 +14,8 @@ from codepal.assist.placement.place import Placed, place
 from codepal.assist.placement.structure import structure
 from codepal.assist.region import Region
 from codepal.assist.verification import verify_fix
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,18 @@ def choose(region: Region, language: str, candidates: list[Candidate], problem: 
     found: list[tuple[int, int, Placed]] = []
     reasons: list[tuple[int, int, str]] = []
     for index, candidate in enumerate(candidates):
-        placed, reason = place(region, language, candidate, context)
-        if placed is None:
-            reasons.append((1, -index, reason))
+        try:
+            placed, reason = place(region, language, candidate, context)
+            if placed is None:
+                reasons.append((1, -index, reason))
+                continue
+            text = keep_unchanged_lines(region.document, placed.text)
+            verdict = verify_fix(region.document, text, language, start, end, region.first_line, problem,
+                                 context)
+        except Exception:  # the answer is untrusted input: a shape nobody foresaw is no fix, not a crash
+            log.exception("placing answer candidate %d failed", index)
+            reasons.append((1, -index, "the answer's code could not be placed"))
             continue
-        text = keep_unchanged_lines(region.document, placed.text)
-        verdict = verify_fix(region.document, text, language, start, end, region.first_line, problem, context)
         if verdict.ok:
             found.append((placed.rank, -index, Placed(text, placed.rank, placed.how)))
         else:

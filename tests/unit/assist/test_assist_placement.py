@@ -129,7 +129,8 @@ def test_decorators_and_export_of_the_document_are_kept() -> None:
 
 def test_imports_merge_in_java_and_c() -> None:
     java = "package a;\n\nclass A {}\n"
-    assert merge_imports(java, "java", ["import java.util.Map;"]) == "package a;\n\nimport java.util.Map;\n\nclass A {}\n"
+    expected = "package a;\n\nimport java.util.Map;\n\nclass A {}\n"
+    assert merge_imports(java, "java", ["import java.util.Map;"]) == expected
     c = "#include <stdio.h>\n\nint main() { return 0; }\n"
     assert merge_imports(c, "c", ["#include <string.h>", "#include <stdio.h>"]) == c.replace(
         "<stdio.h>\n", "<stdio.h>\n#include <string.h>\n")
