@@ -82,25 +82,31 @@ def name_uses(text: str, language: str, name: str) -> tuple[int, int]:
     """(binding occurrences, other occurrences) of identifier `name` in `text`. An identifier inside an
     import, a definition's name, a parameter or an assignment target binds it."""
     lang = grammar_language(language)
-    tree = parse(text, lang)
-    if tree is None:
+    if parse(text, lang) is None:
         hits = len(re.findall(rf"\b{re.escape(name)}\b", text))
         return (hits, 0)
+    counts = identifier_uses(text, lang).get(name, [0, 0])
+    return counts[0], counts[1]
+
+
+def identifier_uses(text: str, language: str) -> dict[str, list[int]]:
+    """Every identifier of `text` → [binding occurrences, other occurrences] (fields like `x.name` and
+    keywords like `f(name=1)` are neither)."""
+    lang = grammar_language(language)
+    tree = parse(text, lang)
+    uses: dict[str, list[int]] = {}
+    if tree is None:
+        return uses
     imports = IMPORTS.get(lang, frozenset())
-    bound = used = 0
     for node in _walk(tree.root_node):
         if node.type in ("interpreted_string_literal", "string") and node.parent is not None \
-                and node.parent.type == "import_spec":
-            if _text(node).strip('"`').split("/")[-1] == name:
-                bound += 1
+                and node.parent.type == "import_spec":  # Go: `import "net/http"` binds http
+            uses.setdefault(_text(node).strip('"`').split("/")[-1], [0, 0])[0] += 1
             continue
-        if node.type not in _IDENTIFIERS or _text(node) != name or _is_member(node):
+        if node.type not in _IDENTIFIERS or _is_member(node):
             continue
-        if _binds(node, imports):
-            bound += 1
-        else:
-            used += 1
-    return bound, used
+        uses.setdefault(_text(node), [0, 0])[0 if _binds(node, imports) else 1] += 1
+    return uses
 
 
 def _is_member(node: Node) -> bool:
@@ -121,7 +127,8 @@ def _binds(node: Node, imports: frozenset[str]) -> bool:
             return parent.type not in ("call", "call_expression", "attribute", "member_expression",
                                        "selector_expression", "field_expression", "keyword_argument")
         if parent.type not in ("pattern_list", "tuple_pattern", "list_pattern", "object_pattern",
-                               "array_pattern", "expression_list", "dotted_name", "aliased_import"):
+                               "array_pattern", "expression_list", "dotted_name", "aliased_import",
+                               "as_pattern_target", "list_splat_pattern", "dictionary_splat_pattern"):
             return False
         child, parent = parent, parent.parent
     return False

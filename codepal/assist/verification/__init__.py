@@ -8,7 +8,7 @@ from codepal.assist.placement.names import top_level_declarations
 from codepal.assist.placement.structure import grammar_language
 from codepal.assist.verification.compiled import compile_error
 from codepal.assist.verification.confined import outside_change
-from codepal.assist.verification.undefined import still_undefined
+from codepal.assist.verification.undefined import new_unbound, still_undefined
 from codepal.assist.verify import Verdict, verify
 
 __all__ = ["Verdict", "verify_fix"]
@@ -37,6 +37,9 @@ def verify_fix(original: str, fixed: str, language: str, start: int, end: int, f
     name = still_undefined(fixed, language, problem, context) if problem else None
     if name:
         return Verdict(False, f"`{name}` is still used but neither defined nor imported")
+    name = new_unbound(original, fixed, language, context)
+    if name:
+        return Verdict(False, f"the fix uses `{name}`, which is neither defined nor imported")
     return Verdict(True)
 
 

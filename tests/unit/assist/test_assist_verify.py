@@ -103,3 +103,14 @@ def test_js_duplicate_top_level_declarations_fail() -> None:
     fixed = "const fs = require('fs');\n\nconst fs = require('fs');\nfunction f() {\n  return 1;\n}\n"
     verdict = verify_fix(doc, fixed, "javascript", doc.index("function"), len(doc) - 1)
     assert not verdict.ok and "declares `fs` twice" in verdict.reason
+
+
+def test_a_new_name_nothing_binds_fails() -> None:
+    helper_dropped = DOC.replace("len(x)", "_safe_len(xs)")
+    verdict = verify_fix(DOC, helper_dropped, "python", *TARGET)
+    assert not verdict.ok and "uses `_safe_len`" in verdict.reason
+    assert verify_fix(DOC, DOC.replace("len(x)", "max(len(xs), 1)"), "python", *TARGET).ok  # a builtin
+    cell = "y = np.arange(3).mena()\n"
+    assert verify_fix(cell, "y = np.arange(3).mean()\n", "python", 0, len(cell)).ok  # np: an earlier cell's
+    assert verify_fix(cell, "y = pd.Series(np.arange(3)).mean()\n", "python", 0, len(cell),
+                      context="import pandas as pd\n").ok
