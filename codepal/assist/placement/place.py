@@ -57,7 +57,7 @@ def place(region: Region, language: str, candidate: Candidate, context: str = ""
             body_structure.errors and _close(body, region.code)):
         # Module-level code, or a version of the region that does not parse (verification then says why,
         # and the retry gets that reason).
-        return _region(region, doc, code, answer, context), ""
+        return _region(region, doc, code, answer, context, list(candidate.imports)), ""
     if scope and body_structure.definitions():
         mapping = map_definitions(doc, scope, body_structure, region.newline)
         if mapping.matched:
@@ -73,7 +73,7 @@ def place(region: Region, language: str, candidate: Candidate, context: str = ""
         return None, "the answer has only imports the code already has"
     partial = not module_level and not any(d.start >= region.start and d.end <= region.end for _, d in scope)
     if (module_level or partial or not scope) and similarity(body, region.code) >= SIMILAR:
-        return _region(region, doc, code, answer, context), ""
+        return _region(region, doc, code, answer, context, list(candidate.imports)), ""
     if not region.whole_document and similarity(body, document) > max(SIMILAR, similarity(body, region.code)):
         text = region.newline.join(split_lines(code.strip("\n"))) + document[len(document.rstrip("\r\n")):]
         return Placed(text, WHOLE, "document"), ""
@@ -84,9 +84,11 @@ def place(region: Region, language: str, candidate: Candidate, context: str = ""
     return Placed(merge_imports(placed.text, language, used, context), placed.rank, placed.how), ""
 
 
-def _region(region: Region, doc: Structure, code: str, answer: Structure, context: str) -> Placed:
+def _region(region: Region, doc: Structure, code: str, answer: Structure, context: str,
+            extra_imports: list[str]) -> Placed:
     """The region replaced by the code; the code's imports stay where they are when the region has the
-    import block (or the same import), else move to it; one the document or an earlier cell has goes."""
+    import block (or the same import), else move to it; one the document or an earlier cell has goes.
+    `extra_imports` (a structured answer's) join the import block."""
     document = region.document
     own = {import_key(item.text(document)) for item in doc.imports()
            if item.start >= region.start and item.end <= region.end}
@@ -103,8 +105,8 @@ def _region(region: Region, doc: Structure, code: str, answer: Structure, contex
             move.append(item)
     kept = _apply(code, [(i.start, _line_end(code, i.end), "") for i in [*drop, *move]])
     text = region.replaced(kept)
-    if move:
-        text = merge_imports(text, doc.language, [i.text(code) for i in move], context)
+    if move or extra_imports:
+        text = merge_imports(text, doc.language, [*extra_imports, *(i.text(code) for i in move)], context)
     return Placed(text, WHOLE, "region")
 
 

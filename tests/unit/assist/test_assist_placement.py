@@ -134,3 +134,17 @@ def test_imports_merge_in_java_and_c() -> None:
     c = "#include <stdio.h>\n\nint main() { return 0; }\n"
     assert merge_imports(c, "c", ["#include <string.h>", "#include <stdio.h>"]) == c.replace(
         "<stdio.h>\n", "<stdio.h>\n#include <string.h>\n")
+
+
+def test_a_structured_candidate_brings_its_imports_separately() -> None:
+    """What a JSON-schema answer gives: the target's code, and the imports it needs on their own."""
+    doc = "import os\n\n\ndef area(r):\n    return math.pi * r * 2\n"
+    reg = region(doc, "def area", "r * 2")
+    candidate = Candidate("def area(r):\n    return math.pi * r ** 2", "python", ("import math", "import os"),
+                          origin="structured")
+    choice = choose(reg, "python", [candidate], problem="NameError: name 'math' is not defined")  # type: ignore[arg-type]
+    assert choice.text == "import os\nimport math\n\n\ndef area(r):\n    return math.pi * r ** 2\n"
+    cell = "print(math.sqrt(2))"
+    whole = region_of(CodeSpan(cell, 0, len(cell), "python"))
+    placed = choose(whole, "python", [Candidate("print(math.sqrt(2.0))", "python", ("import math",))])
+    assert placed.text == "import math\n\nprint(math.sqrt(2.0))"
