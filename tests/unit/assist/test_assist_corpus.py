@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +107,20 @@ def test_case(name: str, outcomes: dict[str, Outcome]) -> None:
     else:
         assert outcome.code == 0, outcome.stderr
         assert outcome.text == case.expected, outcome.stderr
+
+
+def test_one_case_as_a_separate_process(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    """The same path as a user's shell: `python -m codepal.cli.main fix … --write` in its own process."""
+    case = next(c for c in CASES if c.name == "js01-require-and-example")
+    path = tmp_path / "sum.js"
+    path.write_bytes(case.source.encode())
+    fake_openai.push(*case.behaviours())
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3]), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "codepal.cli.main", "fix", str(path), "--lines", case.lines,
+                           "--error", case.error, "--write", "--url", fake_openai.url],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert path.read_text() == case.expected
 
 
 def figures(outcomes: dict[str, Outcome]) -> dict[str, float]:
