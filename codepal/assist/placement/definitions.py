@@ -83,7 +83,9 @@ def map_definitions(doc: Structure, scope: list[tuple[Path, Item]], answer: Stru
         (path, item), candidate = renamed
         new.remove(candidate)
         start, end, text = _replacement(doc, item, answer, candidate, newline)
-        mapping.replace(item, (start, end, re.sub(rf"\b{re.escape(candidate.name)}\b", path[-1], text)))
+        old_name = path[-1].split(".")[-1]  # a Go method's own name, without its receiver type
+        new_name = candidate.name.split(".")[-1]
+        mapping.replace(item, (start, end, re.sub(rf"\b{re.escape(new_name)}\b", old_name, text)))
     _add_helpers(doc, mapping, new, answer, newline)
     return mapping
 
