@@ -165,9 +165,12 @@ if __name__ == "__main__":  # print the figures without pytest
     import tempfile
 
     server = FakeOpenAI().start()
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        results = {c.name: run_case(c, server, Path(tmp) / c.name) for c in CASES if
-                   (Path(tmp) / c.name).mkdir() is None}
+        for each in CASES:
+            folder = Path(tmp) / each.name
+            folder.mkdir()
+            results[each.name] = run_case(each, server, folder)
     server.stop()
     print(report(results))
     sys.exit(0 if figures(results)["damaged"] == 0 else 1)
