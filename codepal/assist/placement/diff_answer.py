@@ -47,6 +47,8 @@ def _hunks(diff: str) -> list[tuple[list[str], list[str]]]:
                 hunks.append((old, new))
             old, new = [], []
             continue
+        if line.startswith("\\"):  # "\ No newline at end of file"
+            continue
         if line.startswith("-"):
             old.append(line[1:])
         elif line.startswith("+"):

@@ -39,6 +39,7 @@ def still_undefined(fixed: str, language: str, message: str, context: str = "") 
     return None
 
 
+_STAR = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*", re.MULTILINE)
 _PYTHON_KNOWN = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "display", "get_ipython"}
 
 
@@ -46,8 +47,8 @@ def new_unbound(original: str, fixed: str, language: str, context: str = "") -> 
     """Python: the first name `fixed` uses that neither `original` nor `context` mentions and that
     nothing in `fixed` or `context` binds. Names the original already used are left alone: they may
     come from a star import or an earlier notebook cell."""
-    if grammar_language(language) != "python":
-        return None
+    if grammar_language(language) != "python" or _STAR.search(original) or _STAR.search(context):
+        return None  # a star import may bind anything
     before = identifier_uses(original, language)
     after = identifier_uses(fixed, language)
     around = identifier_uses(context, language) if context.strip() else {}

@@ -114,3 +114,7 @@ def test_a_new_name_nothing_binds_fails() -> None:
     assert verify_fix(cell, "y = np.arange(3).mean()\n", "python", 0, len(cell)).ok  # np: an earlier cell's
     assert verify_fix(cell, "y = pd.Series(np.arange(3)).mean()\n", "python", 0, len(cell),
                       context="import pandas as pd\n").ok
+    starred = "from math import *\n\n" + DOC
+    start = starred.index("def mean")
+    assert verify_fix(starred, starred.replace("len(x)", "floor(len(xs))"), "python", start,
+                      starred.index("\n\n\ndef name")).ok  # floor may come from the star import
