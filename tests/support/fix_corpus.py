@@ -11,7 +11,6 @@ as one that ran out of tokens.
 
 from __future__ import annotations
 
-import ast
 import re
 import warnings
 from collections import Counter
@@ -190,8 +189,7 @@ def _compiles(text: str) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, "<corpus>", "exec", flags=ast.PyCF_ONLY_AST | 0, dont_inherit=True)
-            compile(text, "<corpus>", "exec", dont_inherit=True)
+            compile(text, "<corpus>", "exec", dont_inherit=True)  # not only parse: `return` outside a function
     except SyntaxError:
         return False
     return True
