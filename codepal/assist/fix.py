@@ -11,13 +11,12 @@ import time
 from collections.abc import AsyncGenerator
 
 from codepal.assist import prompts
-from codepal.assist.diff import keep_unchanged_lines, minimal_edits
+from codepal.assist.diff import minimal_edits
 from codepal.assist.explain import context_block
-from codepal.assist.extract import extract_code, note_after_code
-from codepal.assist.placement import place
+from codepal.assist.extract import note_after_code
+from codepal.assist.placement import Candidate, candidates_of, choose
 from codepal.assist.region import Region, region_of
 from codepal.assist.thinking import Generation, generate
-from codepal.assist.verify import verify
 from codepal.client import ModelClient
 from codepal.config import AssistConfig
 from codepal.syntax import normalize_language
@@ -76,7 +75,7 @@ async def fix(
         async with contextlib.aclosing(stream):
             async for event in stream:
                 yield event
-        new_text, error = fixed_document(region, out.answer, language)
+        new_text, error = fixed_document(region, out.answer, language, problem, context, out.cut)
         if new_text is not None:
             edits = minimal_edits(span.text, new_text)
             changed = sum(len(split_lines(e.new_text)) for e in edits)
@@ -86,15 +85,19 @@ async def fix(
     yield FixResult(False, f"no safe fix found: {error}", attempts=ATTEMPTS)
 
 
-def fixed_document(region: Region, answer: str, language: str) -> tuple[str | None, str]:
-    """(the verified fixed document, "") or (None, why not) for one answer."""
-    code = extract_code(answer, region.code, language)
-    if code is None:
-        return None, "the answer contained no code block with the corrected code"
-    document = region.document
-    new_text, reason = place(region, code)
-    if new_text is None:
-        return None, reason
-    new_text = keep_unchanged_lines(document, new_text)
-    verdict = verify(document, new_text, language, region.first_line)
-    return (new_text, "") if verdict.ok else (None, verdict.reason)
+def fixed_document(region: Region, answer: str, language: str, problem: Problem | None = None,
+                   context: str = "", cut: bool = False) -> tuple[str | None, str]:
+    """(the verified fixed document, "") or (None, why not) for one free-text answer; `cut`: it ran out of
+    tokens."""
+    candidates = candidates_of(answer, region.code, language, cut)
+    if cut and not candidates:
+        return None, "the answer ran out of tokens (assist.max_answer_tokens) before its code was complete"
+    return fixed_from_candidates(region, candidates, language, problem, context)
+
+
+def fixed_from_candidates(region: Region, candidates: list[Candidate], language: str,
+                          problem: Problem | None = None, context: str = "") -> tuple[str | None, str]:
+    """The same for candidates made any other way (a structured answer gives exactly one)."""
+    problem_text = f"{problem.message}\n{problem.traceback}" if problem is not None else ""
+    choice = choose(region, language, candidates, problem_text, context)
+    return choice.text, choice.reason

@@ -46,6 +46,7 @@ class Generation:
     thinking: str = ""
     answer: str = ""
     thinking_tokens: int = 0
+    cut: bool = False  # the answer ran out of tokens (finish_reason "length"): its last block may be cut
 
 
 def guard_limit(budget: int) -> int | None:
@@ -83,6 +84,8 @@ async def generate(
             if delta.content:
                 answer.append(delta.content)
                 yield AnswerDelta(delta.content)
+            if delta.finish_reason:
+                out.cut = delta.finish_reason == "length"
             if limit is not None and not answer and max(deltas, chars // MAX_CHARS_PER_TOKEN) > limit:
                 log.info("thinking passed its budget (%d tokens); asking for the answer", budget)
                 break
@@ -92,21 +95,21 @@ async def generate(
         out.answer = "".join(answer)
         return
     # Thinking without an answer: cut by the guard, or the generation ran out of tokens mid-thought.
-    async for event in _answer_after(client, prompt, out.thinking, config, deadline):
+    async for event in _answer_after(client, prompt, out.thinking, config, deadline, out):
         answer.append(event.text)
         yield event
     out.answer = "".join(answer)
 
 
 async def _answer_after(
-    client: ModelClient, prompt: str, thinking: str, config: AssistConfig, deadline: float
+    client: ModelClient, prompt: str, thinking: str, config: AssistConfig, deadline: float, out: Generation
 ) -> AsyncIterator[AnswerDelta]:
     if not _NO_PREFILL.get(client):
         # The R1 template opens the turn with "<think>\n" itself; a prefilled turn must say it too.
         prefill = "<think>\n" + thinking.rstrip() + "\n</think>\n\n"
         messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content": prefill}]
         try:
-            async for event in _continue(client, messages, config, deadline):
+            async for event in _continue(client, messages, config, deadline, out):
                 yield event
             return
         except BackendProtocolError as exc:
@@ -116,12 +119,12 @@ async def _answer_after(
             _NO_PREFILL[client] = True
     notes = prompts.render("continue", prompt=prompt, thinking=thinking.strip())
     messages = [{"role": "user", "content": notes}, {"role": "assistant", "content": ""}]
-    async for event in _continue(client, messages, config, deadline):
+    async for event in _continue(client, messages, config, deadline, out):
         yield event
 
 
 async def _continue(
-    client: ModelClient, messages: list[dict[str, str]], config: AssistConfig, deadline: float
+    client: ModelClient, messages: list[dict[str, str]], config: AssistConfig, deadline: float, out: Generation
 ) -> AsyncIterator[AnswerDelta]:
     extra: dict[str, Any] = dict(CONTINUE)
     stream = _generator(client.stream_chat(
@@ -136,6 +139,8 @@ async def _continue(
             text = delta.reasoning + delta.content
             if text:
                 yield AnswerDelta(text)
+            if delta.finish_reason:
+                out.cut = delta.finish_reason == "length"
 
 
 def _generator(stream: AsyncIterator[ChatDelta]) -> AsyncGenerator[ChatDelta, None]:
