@@ -101,7 +101,7 @@ class StatusHandler(CodepalHandler):
     @web.authenticated
     async def get(self) -> None:
         await self.app.ensure_started()
-        self.finish(self.assistant.status())
+        self.finish({**self.assistant.status(), "kernel_context": self.app.kernel_context.stats.as_json()})
 
 
 class CompleteHandler(CodepalHandler):
@@ -112,9 +112,10 @@ class CompleteHandler(CodepalHandler):
     async def _complete(self) -> None:
         body = self.body_as(CompleteIn)
         cursor = to_index(body.source, body.offset)
+        kernel = await self.app.kernel_context.facts(body.kernel_id, wait=False)
         request = completion_request(
             body.core_cells(), body.cell_index, cursor, body.language, body.path,
-            tab_size=body.tab_size, insert_spaces=body.insert_spaces,
+            tab_size=body.tab_size, insert_spaces=body.insert_spaces, kernel=kernel,
         )
         # Latest wins per notebook: a newer request for the same notebook supersedes this one.
         completion = await self.cancellable(self.assistant.complete(request, key=f"jupyter:{body.path}"))
@@ -194,8 +195,9 @@ class ExplainHandler(StreamHandler):
         source = body.source
         start = None if body.start is None else to_index(source, body.start, "start")
         end = None if body.end is None else to_index(source, body.end, "end")
-        inputs = explain_inputs(body.core_cells(), body.cell_index, start, end, body.language, body.path)
-        await self.stream(self.assistant.explain(inputs.span, inputs.context), source)
+        kernel = await self.app.kernel_context.facts(body.kernel_id, wait=True)
+        inputs = explain_inputs(body.core_cells(), body.cell_index, start, end, body.language, body.path, kernel)
+        await self.stream(self.assistant.explain(inputs.span, inputs.context, inputs.kernel), source)
 
 
 class FixHandler(StreamHandler):
@@ -206,8 +208,10 @@ class FixHandler(StreamHandler):
     async def _fix(self) -> None:
         body = self.body_as(FixIn)
         error = body.error.core() if body.error is not None else None
-        inputs = fix_inputs(body.core_cells(), body.cell_index, error, body.language, body.path)
-        await self.stream(self.assistant.fix(inputs.span, inputs.problem, inputs.context), body.source)
+        kernel = await self.app.kernel_context.facts(body.kernel_id, wait=True)
+        inputs = fix_inputs(body.core_cells(), body.cell_index, error, body.language, body.path, kernel)
+        await self.stream(self.assistant.fix(inputs.span, inputs.problem, inputs.context, inputs.kernel),
+                          body.source)
 
 
 ROUTES: list[tuple[str, type[CodepalHandler]]] = [
