@@ -26,6 +26,7 @@ _WORD = re.compile(r"[\w.]+")
 _QUOTED = re.compile(r"""(['"])((?:(?!\1)[^\\\n]){1,80})\1""")
 _MISSING_NAME = re.compile(r"""name ['"]([^'"]+)['"] is not defined""")
 _OBJECT_TYPE = re.compile(r"""['"]?([\w.]+)['"]? object has no attribute ['"]?(\w+)""")
+_KEYS = re.compile(r"(?:columns|entries): ([^;]*)")
 _KEY_ERROR = re.compile(r"""^\s*['"](.+)['"]\s*$""")
 
 
@@ -49,6 +50,11 @@ class KernelVariable:
     def words(self) -> set[str]:
         """Column names, keys, attribute and parameter names mentioned in the detail."""
         return set(_WORD.findall(self.detail))
+
+    def keys(self) -> set[str]:
+        """What indexing with `[...]` finds: the words of the detail's `columns:` or `entries:` part."""
+        match = _KEYS.search(self.detail)
+        return set(_WORD.findall(match.group(1))) if match else set()
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ class KernelFacts:
         key = _KEY_ERROR.match(message.split(":", 1)[-1]) if message.startswith("KeyError") else None
         if key:
             wanted += [v.name for v in self.variables
-                       if difflib.get_close_matches(key.group(1), list(v.words()), n=1, cutoff=0.6)]
+                       if difflib.get_close_matches(key.group(1), list(v.keys()), n=1, cutoff=0.6)]
         return self.ranked([*wanted, *_IDENTIFIER.findall(code)])
 
 

@@ -159,8 +159,14 @@ def signature(function: Any) -> str:
         sig = inspect.signature(function)
     except (TypeError, ValueError):
         return "(…)"
-    params = [p.replace(default=_Hidden()) if p.default is not p.empty else p for p in sig.parameters.values()]
-    return str(sig.replace(parameters=params))
+    params = [p.replace(default=_Shown("…") if p.default is not p.empty else p.empty,
+                        annotation=_annotation(p.annotation)) for p in sig.parameters.values()]
+    return str(sig.replace(parameters=params, return_annotation=_annotation(sig.return_annotation)))
+
+
+def _annotation(annotation: Any) -> Any:
+    """String annotations (`from __future__ import annotations`) shown bare, as they were written."""
+    return _Shown(annotation) if isinstance(annotation, str) else annotation
 
 
 def cls_detail(cls: type) -> str:
@@ -190,9 +196,14 @@ def instance_detail(value: Any) -> str:
     return "; ".join(parts)
 
 
-class _Hidden:
+class _Shown:
+    """Shows as the given text in a signature (a hidden default value, a string annotation)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
     def __repr__(self) -> str:
-        return "…"
+        return self.text
 
 
 def _expression() -> str:
