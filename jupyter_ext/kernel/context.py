@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,9 @@ class KernelContext:
         entry = self._kernels.get(kernel_id)
         if entry is None:
             client = kernel.client()
+            # A session (and so a socket identity) of our own: with the manager's, replies meant for another
+            # client of it would be routed to this connection.
+            client.session.session = str(uuid.uuid4())
             client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
             entry = self._kernels[kernel_id] = _Kernel(client)
         return entry

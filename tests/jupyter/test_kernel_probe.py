@@ -124,7 +124,7 @@ def test_time_budget_and_size_cap_truncate() -> None:
 
 def test_wide_frames_and_big_containers_are_cut() -> None:
     wide = pd.DataFrame(np.zeros((2, 50)), columns=[f"c{i}" for i in range(50)])
-    kind, detail = describe(wide)
+    _, detail = describe(wide)
     assert detail.endswith("c19 float64, … 30 more")
     assert describe(list(range(1_000_000))) == ("list", "1000000 items of int")
     assert describe(set()) == ("set", "empty")
