@@ -23,6 +23,7 @@ from jupyter_ext.protocol import (
     CompleteIn,
     ExplainIn,
     FixIn,
+    KernelIn,
     completion_json,
     event_json,
     parse,
@@ -214,9 +215,23 @@ class FixHandler(StreamHandler):
                           body.source)
 
 
+class KernelHandler(CodepalHandler):
+    """A notebook's cell has run: refresh that kernel's summary in the background (answers at once)."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        await self.run(self._refresh)
+
+    async def _refresh(self) -> None:
+        self.app.kernel_context.refresh(self.body_as(KernelIn).kernel_id)
+        self.set_status(204)
+        self.finish()
+
+
 ROUTES: list[tuple[str, type[CodepalHandler]]] = [
     ("codepal/status", StatusHandler),
     ("codepal/complete", CompleteHandler),
     ("codepal/explain", ExplainHandler),
     ("codepal/fix", FixHandler),
+    ("codepal/kernel", KernelHandler),
 ]

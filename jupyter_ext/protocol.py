@@ -73,6 +73,10 @@ class ErrorIn(_Wire):
         return NotebookError(self.ename, self.evalue, tuple(self.traceback))
 
 
+class KernelIn(_Wire):
+    kernel_id: str = Field(max_length=128)
+
+
 class FixIn(NotebookIn):
     error: ErrorIn | None = None
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-$PWD/.venv/bin/python}
-DEST=${CODEPAL_JUPYTER_VERSIONS:-$PWD/.cache/jupyter-versions}
+DEST=$(realpath -m "${CODEPAL_JUPYTER_VERSIONS:-$PWD/.cache/jupyter-versions}")
 
 install() {  # name, requirement
   local target="$DEST/$1"
@@ -19,3 +19,15 @@ install() {  # name, requirement
 
 install jupyterlab-4.2 'jupyterlab>=4.2,<4.3'
 install notebook-7 'notebook>=7,<8'
+
+# Notebook reads its settings schemas from JupyterLab's application folder (JUPYTERLAB_DIR), where a normal
+# install puts both; here that folder is made of links to the venv's JupyterLab's and Notebook's own.
+app="$DEST/notebook-7/app"
+if [ ! -d "$app/schemas" ]; then
+  lab_dir=$("$PYTHON" -c 'from jupyterlab.commands import get_app_dir; print(get_app_dir())')
+  mkdir -p "$app/schemas"
+  for schemas in "$lab_dir/schemas" "$DEST/notebook-7/share/jupyter/lab/schemas"; do
+    for entry in "$schemas"/*; do ln -sfn "$entry" "$app/schemas/$(basename "$entry")"; done
+  done
+  ln -sfn "$lab_dir/themes" "$app/themes"
+fi

@@ -4,7 +4,8 @@ One silent execute request per summary (empty code, no history, the probe as a u
 probe.py) on a shell connection of our own. A busy kernel is never asked: its last summary (or none) is
 used at once. Fix and explain wait for a fresh summary at most `budget_s`; completions never wait and get
 the last one while a new one is fetched in the background. A summary that comes late still refreshes the
-cache for the next request.
+cache for the next request. The frontend calls `refresh` when a cell has run, so a summary is usually
+ready (and the connection open) before anyone asks.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ KERNEL_BUDGET_S = 0.02  # the probe's own time budget inside the kernel
 MAX_SUMMARY_BYTES = 32_000
 FRESH_S = 2.0  # completions reuse a summary this young without asking again
 LATE_REPLY_S = 10.0  # a probe still unanswered then is abandoned (its connection closed)
+IDLE_WAIT_S = 5.0  # a refresh asked while the kernel is busy waits this long for it to be idle
 _EXPRESSION = PROBE_EXPRESSION.replace("BUDGET_S", repr(KERNEL_BUDGET_S)).replace(
     "MAX_BYTES", repr(MAX_SUMMARY_BYTES))
 
@@ -53,6 +55,7 @@ class _Kernel:
     facts: KernelFacts | None = None
     at: float = 0.0  # monotonic time of `facts`
     pending: asyncio.Task[KernelFacts | None] | None = None
+    refreshing: asyncio.Task[None] | None = None
 
 
 class KernelContext:
@@ -82,6 +85,26 @@ class KernelContext:
         done, _ = await asyncio.wait({entry.pending}, timeout=self.budget_s)
         return entry.pending.result() if done else entry.facts
 
+    def refresh(self, kernel_id: str | None) -> None:
+        """A cell has run: summarise the kernel again once it is idle (in the background)."""
+        kernel = self._server_kernel(kernel_id)
+        if kernel is None:
+            return
+        assert kernel_id is not None
+        entry = self._entry(kernel_id, kernel)
+        if entry.refreshing is None or entry.refreshing.done():
+            entry.refreshing = asyncio.ensure_future(self._refresh(kernel_id, kernel, entry))
+
+    async def _refresh(self, kernel_id: str, kernel: Any, entry: _Kernel) -> None:
+        deadline = time.monotonic() + IDLE_WAIT_S
+        while getattr(kernel, "execution_state", None) != "idle":
+            if time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.05)
+        if entry.pending is not None and not entry.pending.done():
+            await asyncio.wait({entry.pending})  # it may have started before the cell ended: ask again
+        entry.pending = asyncio.ensure_future(self._probe(kernel_id, entry))
+
     def close(self) -> None:
         for kernel_id in list(self._kernels):
             self._drop(kernel_id)
@@ -110,8 +133,9 @@ class KernelContext:
         entry = self._kernels.pop(kernel_id, None)
         if entry is None:
             return
-        if entry.pending is not None:
-            entry.pending.cancel()
+        for task in (entry.pending, entry.refreshing):
+            if task is not None:
+                task.cancel()
         try:
             entry.client.stop_channels()
         except Exception:  # already closed with its kernel

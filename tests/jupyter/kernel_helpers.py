@@ -87,5 +87,16 @@ async def kernel(jp_serverapp: Any) -> AsyncIterator[Kernel]:
     await manager.shutdown_kernel(kernel_id, now=True)
 
 
+async def summary_of(context: KernelContext, kernel: Kernel, timeout_s: float = 10) -> Any:
+    """The kernel's summary once one has come (the first probe opens a connection, which may take longer
+    than a request's budget on a loaded machine)."""
+    deadline = time.monotonic() + timeout_s
+    while (facts := await context.facts(kernel.kernel_id, wait=True)) is None:
+        assert time.monotonic() < deadline, "no summary came"
+        await asyncio.sleep(0.05)
+    await kernel.until_idle()
+    return facts
+
+
 def context_of(jp_serverapp: Any) -> KernelContext:
     return jp_serverapp.web_app.settings["codepal"].kernel_context  # type: ignore[no-any-return]

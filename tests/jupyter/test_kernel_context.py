@@ -15,7 +15,7 @@ import pytest
 
 from jupyter_ext.kernel.context import BUDGET_S
 from tests.jupyter.helpers import Fetch, events, notebook, post, wait_ready
-from tests.jupyter.kernel_helpers import SECRET_NAMES, SETUP, VALUES, Kernel, context_of
+from tests.jupyter.kernel_helpers import SECRET_NAMES, SETUP, VALUES, Kernel, context_of, summary_of
 from tests.support.fake_openai import Behaviour, FakeOpenAI
 
 
@@ -52,6 +52,7 @@ async def test_the_summary_leaves_namespace_history_and_outputs_unchanged(jp_ser
     before = await kernel.state_of_namespace()
     assert before == await kernel.state_of_namespace()  # looking changes nothing by itself
     context = context_of(jp_serverapp)
+    await summary_of(context, kernel)
     seen: list[dict[str, Any]] = []
     while True:  # drain iopub first: from here on, only what the probes cause is collected
         try:
@@ -86,8 +87,8 @@ async def test_the_summary_leaves_namespace_history_and_outputs_unchanged(jp_ser
 async def test_a_busy_kernel_is_not_asked_and_nothing_waits_for_it(jp_serverapp: Any, kernel: Kernel) -> None:
     await kernel.run("prices = [3.5, 2.0]")
     context = context_of(jp_serverapp)
-    first = await context.facts(kernel.kernel_id, wait=True)
-    assert first is not None and "prices" in first.by_name()
+    first = await summary_of(context, kernel)
+    assert "prices" in first.by_name()
     probes = context.stats.probes
     kernel.client.execute("import time; time.sleep(3)\nlate = 1")
     deadline = time.monotonic() + 10
@@ -109,8 +110,7 @@ async def test_a_kernel_that_does_not_answer_in_time_costs_the_budget_only(jp_se
     """A cell sent a moment before the server saw the kernel busy: the probe queues behind it."""
     await kernel.run("prices = [3.5, 2.0]")
     context = context_of(jp_serverapp)
-    first = await context.facts(kernel.kernel_id, wait=True)
-    await kernel.until_idle()
+    first = await summary_of(context, kernel)
     # Sent on the probe's own connection, so the kernel surely reads it first; the server has not seen it.
     context._kernels[kernel.kernel_id].client.execute("import time; time.sleep(1.5)\nlate = 1")
     started = time.perf_counter()
@@ -128,10 +128,11 @@ async def test_a_kernel_that_does_not_answer_in_time_costs_the_budget_only(jp_se
 
 
 async def test_a_name_error_is_fixed_with_the_kernel_facts_in_the_prompt(
-    jp_fetch: Fetch, fake_openai: FakeOpenAI, kernel: Kernel
+    jp_fetch: Fetch, fake_openai: FakeOpenAI, jp_serverapp: Any, kernel: Kernel
 ) -> None:
     await wait_ready(jp_fetch)
     await kernel.run(SETUP)
+    await summary_of(context_of(jp_serverapp), kernel)  # as after the frontend's refresh when a cell ran
     broken, fixed = "total = sum(price)\nprint(total)", "total = sum(prices)\nprint(total)"
     fake_openai.push(Behaviour(chunks=[("The kernel has `prices`.", None),
                                        (None, f"```python\n{fixed}\n```\nUse `prices`.")]))
@@ -147,12 +148,13 @@ async def test_a_name_error_is_fixed_with_the_kernel_facts_in_the_prompt(
 
 
 async def test_a_key_error_on_a_column_is_fixed_with_the_columns_in_the_prompt(
-    jp_fetch: Fetch, fake_openai: FakeOpenAI, kernel: Kernel
+    jp_fetch: Fetch, fake_openai: FakeOpenAI, jp_serverapp: Any, kernel: Kernel
 ) -> None:
     await wait_ready(jp_fetch)
     await kernel.run(SETUP)
     broken, fixed = 'north = sales["total"].sum()', 'north = sales["Total"].sum()'
     await kernel.run(f"try:\n    {broken}\nexcept KeyError:\n    pass")
+    await summary_of(context_of(jp_serverapp), kernel)
     fake_openai.push(Behaviour(chunks=[("The column is `Total`.", None),
                                        (None, f"```python\n{fixed}\n```\nThe column is `Total`.")]))
     error = {"ename": "KeyError", "evalue": "'total'", "traceback": [f"----> 1 {broken}\n", "KeyError: 'total'"]}
@@ -167,10 +169,11 @@ async def test_a_key_error_on_a_column_is_fixed_with_the_columns_in_the_prompt(
 
 
 async def test_no_secret_name_and_no_value_in_any_prompt(
-    jp_fetch: Fetch, fake_openai: FakeOpenAI, kernel: Kernel
+    jp_fetch: Fetch, fake_openai: FakeOpenAI, jp_serverapp: Any, kernel: Kernel
 ) -> None:
     await wait_ready(jp_fetch)
     await kernel.run(SETUP)
+    await summary_of(context_of(jp_serverapp), kernel)
     fake_openai.default = Behaviour(chunks=[("thinking", None), (None, "Nothing to add.")])
     cell = "ratio = area(2) / len(prices) + len(settings) + grid.sum() + sales.shape[0]\nprint(ratio"
     common = {"kernel_id": kernel.kernel_id}
@@ -211,6 +214,7 @@ async def test_summary_time_on_a_kernel_with_200_variables(jp_serverapp: Any, ke
                       "[1, 2, 3]", "lambda x, y=1: x", "'text'", "3.25", "(1, 'a')"][i % 8]
         for i in range(200)))
     context = context_of(jp_serverapp)
+    await summary_of(context, kernel)  # the connection is open, as after a cell ran
     timings = []
     for _ in range(60):
         started = time.perf_counter()
@@ -223,3 +227,18 @@ async def test_summary_time_on_a_kernel_with_200_variables(jp_serverapp: Any, ke
     print(f"\nkernel summary, {len(facts.variables)} variables (truncated={facts.truncated}), 60 requests: "
           f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms (budget {BUDGET_S * 1000:.0f} ms; "
           f"late answers {context.stats.late})")
+
+
+async def test_a_cell_that_ran_refreshes_the_summary_in_the_background(jp_fetch: Fetch, jp_serverapp: Any,
+                                                                      kernel: Kernel) -> None:
+    await kernel.run("prices = [3.5, 2.0]")
+    response = await post(jp_fetch, "kernel", {"kernel_id": kernel.kernel_id})
+    assert response.code == 204
+    context = context_of(jp_serverapp)
+    deadline = time.monotonic() + 5
+    while (facts := context._kernels[kernel.kernel_id].facts) is None:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    assert "prices" in facts.by_name()
+    assert (await post(jp_fetch, "kernel", {"kernel_id": "no-such-kernel"})).code == 204
+    assert (await post(jp_fetch, "kernel", {"kernel": 1})).code == 400

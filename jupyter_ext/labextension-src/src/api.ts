@@ -99,6 +99,11 @@ async function send(route: string, body: unknown, signal?: AbortSignal): Promise
   return response;
 }
 
+/** A cell of this notebook has run: the server refreshes its summary of the kernel in the background. */
+export async function kernelChanged(kernelId: string): Promise<void> {
+  await send('kernel', { kernel_id: kernelId });
+}
+
 export async function getStatus(): Promise<IStatus> {
   return (await (await send('status', undefined)).json()) as IStatus;
 }
