@@ -208,10 +208,17 @@ class _Shown:
 
 def _expression() -> str:
     """The user expression that runs this module's source in a fresh dictionary and summarises."""
+    import ast
     import inspect
     import sys
 
-    source = inspect.getsource(sys.modules[__name__])
+    tree = ast.parse(inspect.getsource(sys.modules[__name__]))
+    for node in ast.walk(tree):  # docstrings and comments out: less to send and to compile each time
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]
+    source = ast.unparse(tree)
     return (f"(lambda g: (__import__('builtins').exec({source!r}, g), "
             "g['summarize_kernel'](BUDGET_S, MAX_BYTES))[1])({'__name__': '__codepal_probe__'})")
 
