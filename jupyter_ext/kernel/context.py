@@ -82,8 +82,10 @@ class KernelContext:
             entry.pending = asyncio.ensure_future(self._probe(kernel_id, entry))
         if not wait:
             return entry.facts
-        done, _ = await asyncio.wait({entry.pending}, timeout=self.budget_s)
-        return entry.pending.result() if done else entry.facts
+        pending = entry.pending
+        done, _ = await asyncio.wait({pending}, timeout=self.budget_s)
+        fresh = pending.result() if done and not pending.cancelled() else None
+        return fresh or entry.facts
 
     def refresh(self, kernel_id: str | None) -> None:
         """A cell has run: summarise the kernel again once it is idle (in the background)."""
