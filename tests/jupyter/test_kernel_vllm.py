@@ -37,7 +37,7 @@ async def test_vllm_receives_types_and_shapes_never_values(jp_fetch: Fetch, jp_s
     await kernel.run(SETUP)
     await summary_of(context_of(jp_serverapp), kernel)
     # The notebook as the user has it: its cells do not contain the setup (the kernel got it elsewhere).
-    cell = "north = sales[sales.Region == 'n'].Totl.sum() / len(prices)\nprint(north)"
+    cell = "share = sales[sales.Region == 'n'].Totl.sum() / len(prices)\nprint(share)"
     error = {"ename": "AttributeError", "evalue": "'DataFrame' object has no attribute 'Totl'",
              "traceback": [f"----> 1 {cell.splitlines()[0]}\n",
                            "AttributeError: 'DataFrame' object has no attribute 'Totl'"]}
