@@ -52,7 +52,7 @@ def browser(profile: Path) -> Iterator[Any]:
             context.close()
 
 
-def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int, *,
+def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int, *, tag: str,
              result_timeout_s: float = 120) -> Outcome:
     """Run `notebook` (its cell `cell` fails), ask for a fix, and follow it through Apply and Ctrl-Z."""
     page = context.new_page()
@@ -68,7 +68,7 @@ def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int,
 
     def shot(name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{flavour.name}-{name}.png"))
+        page.screenshot(path=str(ARTIFACTS / f"{tag}-{flavour.name}-{name}.png"))
 
     try:
         page.goto(flavour.notebook_url(lab, notebook))

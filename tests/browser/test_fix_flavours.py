@@ -74,7 +74,7 @@ def test_fix_flow_with_scripted_answers(flavour_name: str, tmp_path: Path,
         lab = start(tmp_path, flavour_name, {"engine_url": fake.url}, monkeypatch)
         try:
             with browser(tmp_path / "profile") as context:
-                outcome = fix_flow(context, lab, FLAVOURS[flavour_name], "shopping.ipynb", 2)
+                outcome = fix_flow(context, lab, FLAVOURS[flavour_name], "shopping.ipynb", 2, tag="scripted")
         finally:
             lab.stop()
         assert outcome.ok, outcome.message
@@ -107,7 +107,8 @@ def test_fix_flow_on_a_real_vllm(flavour_name: str, vllm: EngineInfo, proxy: Rec
     lab = start(tmp_path, flavour_name, codepal, monkeypatch)
     try:
         with browser(tmp_path / "profile") as context:
-            outcome = fix_flow(context, lab, FLAVOURS[flavour_name], "shopping.ipynb", 2, result_timeout_s=240)
+            outcome = fix_flow(context, lab, FLAVOURS[flavour_name], "shopping.ipynb", 2, tag="vllm",
+                               result_timeout_s=240)
     finally:
         lab.stop()
     assert_types_and_shapes_only(proxy.prompts())
