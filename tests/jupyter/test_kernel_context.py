@@ -226,7 +226,8 @@ async def test_summary_time_on_a_kernel_with_200_variables(jp_serverapp: Any, ke
     p50, p95 = statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
     print(f"\nkernel summary, {len(facts.variables)} variables (truncated={facts.truncated}), 60 requests: "
           f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms (budget {BUDGET_S * 1000:.0f} ms; "
-          f"late answers {context.stats.late})")
+          f"late answers {context.stats.late}); the probe's own round trip, late ones included: "
+          f"{context.stats.latency.summary()}")
 
 
 async def test_a_cell_that_ran_refreshes_the_summary_in_the_background(jp_fetch: Fetch, jp_serverapp: Any,
