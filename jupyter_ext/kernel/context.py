@@ -28,7 +28,10 @@ log = logging.getLogger(__name__)
 BUDGET_S = 0.05  # the longest a fix or explain request waits for a summary
 KERNEL_BUDGET_S = 0.02  # the probe's own time budget inside the kernel
 MAX_SUMMARY_BYTES = 32_000
-FRESH_S = 2.0  # completions reuse a summary this young without asking again
+# Completions reuse a summary this young without asking again: the notebook's own cell runs refresh it at
+# once (`refresh`), so this only catches code run elsewhere (a console on the same kernel), while typing
+# does not make the kernel's indicator blink every few seconds.
+FRESH_S = 30.0
 LATE_REPLY_S = 10.0  # a probe still unanswered then is abandoned (its connection closed)
 IDLE_WAIT_S = 5.0  # a refresh asked while the kernel is busy waits this long for it to be idle
 _EXPRESSION = PROBE_EXPRESSION.replace("BUDGET_S", repr(KERNEL_BUDGET_S)).replace(
