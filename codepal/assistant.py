@@ -19,6 +19,7 @@ from codepal.complete.workspace import Workspace
 from codepal.config import CodepalConfig
 from codepal.engine import EngineLink, EngineState
 from codepal.errors import BackendUnavailable
+from codepal.kernel_facts import KernelFacts
 from codepal.types import AssistEvent, CodeSpan, Completion, CompletionRequest, Problem
 
 log = logging.getLogger(__name__)
@@ -73,21 +74,24 @@ class Assistant:
             self.link.report_failure(str(exc))
             return None
 
-    async def explain(self, span: CodeSpan, context: str = "") -> AsyncGenerator[AssistEvent, None]:
-        """Thinking and answer deltas, then one ExplainResult."""
+    async def explain(self, span: CodeSpan, context: str = "",
+                      kernel: KernelFacts | None = None) -> AsyncGenerator[AssistEvent, None]:
+        """Thinking and answer deltas, then one ExplainResult. `kernel`: a notebook kernel's variables."""
         from codepal.assist import explain
 
         # aclosing: a surface that stops listening closes the model's stream now, not at GC time.
-        async with contextlib.aclosing(explain(self._client(), span, self.config.assist, context)) as events:
+        stream = explain(self._client(), span, self.config.assist, context, kernel)
+        async with contextlib.aclosing(stream) as events:
             async for event in events:
                 yield event
 
-    async def fix(self, span: CodeSpan, problem: Problem | None = None,
-                  context: str = "") -> AsyncGenerator[AssistEvent, None]:
+    async def fix(self, span: CodeSpan, problem: Problem | None = None, context: str = "",
+                  kernel: KernelFacts | None = None) -> AsyncGenerator[AssistEvent, None]:
         """Thinking and answer deltas, then one FixResult (a verified minimal edit, or why not)."""
         from codepal.assist import fix
 
-        async with contextlib.aclosing(fix(self._client(), span, problem, self.config.assist, context)) as events:
+        stream = fix(self._client(), span, problem, self.config.assist, context, kernel)
+        async with contextlib.aclosing(stream) as events:
             async for event in events:
                 yield event
 

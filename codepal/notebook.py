@@ -2,7 +2,8 @@
 
 Completion sees the current cell as the document, earlier cells as text before it and later cells as text
 after it (markdown as comments, IPython magics commented out so the model reads plain code). Fix and explain
-get the cell as the span and earlier code cells as context; a Jupyter error output (`ename`, `evalue`,
+get the cell as the span and earlier code cells as context (and the live kernel's variables, passed in as
+KernelFacts by the surface); a Jupyter error output (`ename`, `evalue`,
 `traceback`, ANSI-coloured) becomes a Problem. Pure functions: no I/O, no protocol types.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from codepal.kernel_facts import KernelFacts
 from codepal.syntax import normalize_language
 from codepal.text.lines import split_lines
 from codepal.types import CodeSpan, CompletionRequest, Problem
@@ -57,6 +59,7 @@ class AssistInputs:
     span: CodeSpan
     context: str
     problem: Problem | None = None
+    kernel: KernelFacts | None = None  # the live kernel's variables, when the notebook has one
 
 
 def strip_ansi(text: str) -> str:
@@ -116,7 +119,7 @@ def context_after(cells: Sequence[Cell], index: int, language: str, limit: int =
 
 def completion_request(
     cells: Sequence[Cell], index: int, offset: int, language: str = "python", uri: str = "",
-    *, tab_size: int = 4, insert_spaces: bool = True,
+    *, tab_size: int = 4, insert_spaces: bool = True, kernel: KernelFacts | None = None,
 ) -> CompletionRequest:
     """The cursor at code-point `offset` of cell `index`, with the notebook around it."""
     before = context_before(cells, index, language)
@@ -130,11 +133,12 @@ def completion_request(
         insert_spaces=insert_spaces,
         extra_prefix=before + CELL_SEPARATOR if before else "",
         extra_suffix=CELL_SEPARATOR + after if after else "",
+        kernel=kernel,
     )
 
 
 def explain_inputs(cells: Sequence[Cell], index: int, start: int | None = None, end: int | None = None,
-                   language: str = "python", uri: str = "") -> AssistInputs:
+                   language: str = "python", uri: str = "", kernel: KernelFacts | None = None) -> AssistInputs:
     """The selection (code points; the whole cell when not given) in cell `index`."""
     source = cells[index].source
     lo = 0 if start is None else max(0, min(start, len(source)))
@@ -142,16 +146,16 @@ def explain_inputs(cells: Sequence[Cell], index: int, start: int | None = None, 
     if lo == hi:  # an empty selection means the whole cell
         lo, hi = 0, len(source)
     context = context_before(cells, index, language, MAX_ASSIST_CONTEXT_CHARS, code_only=True)
-    return AssistInputs(CodeSpan(source, lo, hi, language, uri), context)
+    return AssistInputs(CodeSpan(source, lo, hi, language, uri), context, kernel=kernel)
 
 
 def fix_inputs(cells: Sequence[Cell], index: int, error: NotebookError | None,
-               language: str = "python", uri: str = "") -> AssistInputs:
+               language: str = "python", uri: str = "", kernel: KernelFacts | None = None) -> AssistInputs:
     """The whole cell `index` as the span, earlier code cells as context, the error as the Problem."""
     source = cells[index].source
     context = context_before(cells, index, language, MAX_ASSIST_CONTEXT_CHARS, code_only=True)
     problem = problem_from_error(error, source) if error is not None else None
-    return AssistInputs(CodeSpan(source, 0, len(source), language, uri), context, problem)
+    return AssistInputs(CodeSpan(source, 0, len(source), language, uri), context, problem, kernel)
 
 
 def problem_from_error(error: NotebookError, source: str = "") -> Problem:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from codepal.kernel_facts import KernelFacts
+
 
 @dataclass(frozen=True)
 class OpenDocument:
@@ -29,6 +31,8 @@ class CompletionRequest:
     # Text that stands before/after the document in the model's view (earlier/later notebook cells).
     extra_prefix: str = ""
     extra_suffix: str = ""
+    # A notebook kernel's variables; the ones named near the cursor go into the prompt's context.
+    kernel: KernelFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class FixResult:
     new_text: str | None = None
     edits: tuple[TextEdit, ...] = ()
     attempts: int = 0
+    # The live kernel's facts (notebooks) the fix relied on, as shown in the prompt: "df: DataFrame — …".
+    kernel_facts: tuple[str, ...] = ()
     kind: Literal["fix_result"] = "fix_result"
 
 

@@ -9,6 +9,7 @@ from jupyter_server.extension.application import ExtensionApp
 from codepal.assistant import Assistant
 from codepal.engine import EngineState
 from jupyter_ext.handlers import ROUTES
+from jupyter_ext.kernel.context import KernelContext
 from jupyter_ext.options import Codepal, resolve_config
 
 
@@ -18,11 +19,13 @@ class CodepalApp(ExtensionApp):
     load_other_extensions = True
     classes: list[Any] = [Codepal]  # noqa: RUF012 (traitlets' own convention)
     assistant: Assistant  # set in initialize_settings
+    kernel_context: KernelContext  # summaries of the notebooks' kernels
     _started = False
 
     def initialize_settings(self) -> None:
         config = resolve_config(Codepal(parent=self), self.log)
         self.assistant = Assistant(config, on_state=self._state_changed)
+        self.kernel_context = KernelContext(self.serverapp.kernel_manager)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(ROUTES)
@@ -38,6 +41,8 @@ class CodepalApp(ExtensionApp):
             await self.assistant.start()
 
     async def stop_extension(self) -> None:
+        if hasattr(self, "kernel_context"):
+            self.kernel_context.close()
         if hasattr(self, "assistant"):
             await self.assistant.close()
 

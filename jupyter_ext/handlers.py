@@ -23,6 +23,7 @@ from jupyter_ext.protocol import (
     CompleteIn,
     ExplainIn,
     FixIn,
+    KernelIn,
     completion_json,
     event_json,
     parse,
@@ -101,7 +102,7 @@ class StatusHandler(CodepalHandler):
     @web.authenticated
     async def get(self) -> None:
         await self.app.ensure_started()
-        self.finish(self.assistant.status())
+        self.finish({**self.assistant.status(), "kernel_context": self.app.kernel_context.stats.as_json()})
 
 
 class CompleteHandler(CodepalHandler):
@@ -112,9 +113,10 @@ class CompleteHandler(CodepalHandler):
     async def _complete(self) -> None:
         body = self.body_as(CompleteIn)
         cursor = to_index(body.source, body.offset)
+        kernel = await self.app.kernel_context.facts(body.kernel_id, wait=False)
         request = completion_request(
             body.core_cells(), body.cell_index, cursor, body.language, body.path,
-            tab_size=body.tab_size, insert_spaces=body.insert_spaces,
+            tab_size=body.tab_size, insert_spaces=body.insert_spaces, kernel=kernel,
         )
         # Latest wins per notebook: a newer request for the same notebook supersedes this one.
         completion = await self.cancellable(self.assistant.complete(request, key=f"jupyter:{body.path}"))
@@ -194,8 +196,9 @@ class ExplainHandler(StreamHandler):
         source = body.source
         start = None if body.start is None else to_index(source, body.start, "start")
         end = None if body.end is None else to_index(source, body.end, "end")
-        inputs = explain_inputs(body.core_cells(), body.cell_index, start, end, body.language, body.path)
-        await self.stream(self.assistant.explain(inputs.span, inputs.context), source)
+        kernel = await self.app.kernel_context.facts(body.kernel_id, wait=True)
+        inputs = explain_inputs(body.core_cells(), body.cell_index, start, end, body.language, body.path, kernel)
+        await self.stream(self.assistant.explain(inputs.span, inputs.context, inputs.kernel), source)
 
 
 class FixHandler(StreamHandler):
@@ -206,8 +209,23 @@ class FixHandler(StreamHandler):
     async def _fix(self) -> None:
         body = self.body_as(FixIn)
         error = body.error.core() if body.error is not None else None
-        inputs = fix_inputs(body.core_cells(), body.cell_index, error, body.language, body.path)
-        await self.stream(self.assistant.fix(inputs.span, inputs.problem, inputs.context), body.source)
+        kernel = await self.app.kernel_context.facts(body.kernel_id, wait=True)
+        inputs = fix_inputs(body.core_cells(), body.cell_index, error, body.language, body.path, kernel)
+        await self.stream(self.assistant.fix(inputs.span, inputs.problem, inputs.context, inputs.kernel),
+                          body.source)
+
+
+class KernelHandler(CodepalHandler):
+    """A notebook's cell has run: refresh that kernel's summary in the background (answers at once)."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        await self.run(self._refresh)
+
+    async def _refresh(self) -> None:
+        self.app.kernel_context.refresh(self.body_as(KernelIn).kernel_id)
+        self.set_status(204)
+        self.finish()
 
 
 ROUTES: list[tuple[str, type[CodepalHandler]]] = [
@@ -215,4 +233,5 @@ ROUTES: list[tuple[str, type[CodepalHandler]]] = [
     ("codepal/complete", CompleteHandler),
     ("codepal/explain", ExplainHandler),
     ("codepal/fix", FixHandler),
+    ("codepal/kernel", KernelHandler),
 ]

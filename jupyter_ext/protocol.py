@@ -35,6 +35,7 @@ class NotebookIn(_Wire):
     cell_index: int = Field(ge=0)
     language: str = Field("python", max_length=64)
     path: str = Field("", max_length=4096)
+    kernel_id: str | None = Field(None, max_length=128)  # the notebook's kernel: its variables are context
 
     @model_validator(mode="after")
     def _index_in_range(self) -> NotebookIn:
@@ -70,6 +71,10 @@ class ErrorIn(_Wire):
 
     def core(self) -> NotebookError:
         return NotebookError(self.ename, self.evalue, tuple(self.traceback))
+
+
+class KernelIn(_Wire):
+    kernel_id: str = Field(max_length=128)
 
 
 class FixIn(NotebookIn):
@@ -129,6 +134,7 @@ def event_json(event: AssistEvent, original: str) -> tuple[str, dict[str, Any]]:
             "new_text": event.new_text,
             "diff": diff_lines(original, event.new_text) if event.ok and event.new_text is not None else [],
             "attempts": event.attempts,
+            "kernel_facts": list(event.kernel_facts),
         }
     raise TypeError(f"unexpected core event {type(event).__name__}")
 

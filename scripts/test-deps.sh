@@ -9,3 +9,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+
+# JupyterLab 4.2 and Notebook 7 beside the venv's JupyterLab, for the browser tests (~5 s, once).
+bash scripts/jupyter-versions.sh

@@ -8,17 +8,18 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 
 from codepal.assist import prompts
 from codepal.assist.diff import minimal_edits
-from codepal.assist.explain import context_block
+from codepal.assist.explain import context_block, kernel_block
 from codepal.assist.extract import note_after_code
 from codepal.assist.placement import Candidate, candidates_of, choose
 from codepal.assist.region import Region, region_of
 from codepal.assist.thinking import Generation, generate
 from codepal.client import ModelClient
 from codepal.config import AssistConfig
+from codepal.kernel_facts import KernelFacts, KernelVariable, prompt_lines, used_by_fix
 from codepal.syntax import normalize_language
 from codepal.text.lines import split_lines
 from codepal.types import AssistEvent, CodeSpan, FixResult, Problem, ThinkingDelta
@@ -28,8 +29,10 @@ TRACEBACK_LINES = 30
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # notebook tracebacks come coloured
 
 
-def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error: str = "") -> str:
-    """The first request's prompt, or with `error` the retry's."""
+def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error: str = "",
+               kernel: Sequence[KernelVariable] = ()) -> str:
+    """The first request's prompt, or with `error` the retry's. `kernel`: the live kernel's variables to
+    show, most relevant first (see `kernel_shown`)."""
     region = region_of(span)
     language = normalize_language(span.language) or "text"
     values = {
@@ -37,6 +40,7 @@ def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error
         "language": language,
         "problem": problem_block(problem, region),
         "context": context_block(context, language),
+        "kernel": kernel_block(list(kernel)),
     }
     return prompts.render("fix_retry", **values, error=error) if error else prompts.render("fix", **values)
 
@@ -58,10 +62,19 @@ def problem_block(problem: Problem | None, region: Region) -> str:
     return prompts.render("problem", problem=text)
 
 
+def kernel_shown(kernel: KernelFacts | None, span: CodeSpan, problem: Problem | None) -> list[KernelVariable]:
+    """The kernel's variables a fix prompt shows: what the error points at first, capped in size."""
+    if kernel is None:
+        return []
+    return prompt_lines(kernel.for_problem(region_of(span).code, problem.message if problem else ""))
+
+
 async def fix(
-    client: ModelClient, span: CodeSpan, problem: Problem | None, config: AssistConfig, context: str = ""
+    client: ModelClient, span: CodeSpan, problem: Problem | None, config: AssistConfig, context: str = "",
+    kernel: KernelFacts | None = None,
 ) -> AsyncGenerator[AssistEvent, None]:
     """Thinking and answer deltas of each attempt, then exactly one FixResult."""
+    shown = kernel_shown(kernel, span, problem)
     region = region_of(span)
     language = normalize_language(span.language) or "text"
     deadline = time.monotonic() + config.timeout_s
@@ -70,7 +83,7 @@ async def fix(
         if error:
             yield ThinkingDelta(f"\n\n[codepal: the answer was rejected ({error}); asking once more]\n\n")
         out = Generation()
-        prompt = fix_prompt(span, problem, context, error)
+        prompt = fix_prompt(span, problem, context, error, shown)
         stream = generate(client, prompt, config.thinking_budget_fix, config, out, deadline)
         async with contextlib.aclosing(stream):
             async for event in stream:
@@ -80,7 +93,8 @@ async def fix(
             edits = minimal_edits(span.text, new_text)
             changed = sum(len(split_lines(e.new_text)) for e in edits)
             message = note_after_code(out.answer) or f"changed {changed} line(s)"
-            yield FixResult(True, message, new_text, edits, attempt)
+            yield FixResult(True, message, new_text, edits, attempt,
+                            kernel_facts=used_by_fix(shown, span.text, new_text))
             return
     yield FixResult(False, f"no safe fix found: {error}", attempts=ATTEMPTS)
 

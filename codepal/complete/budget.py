@@ -2,11 +2,11 @@
 
 Priorities, highest first: the cursor line; the file path, imports and scope; signatures, within
 `signature_share` of the budget (beyond it the least relevant are dropped first, before any code is
-trimmed); then the code around the cursor, split ~75/25 between prefix and suffix (all prefix for a
-template without suffix), trimmed by whole lines from the far ends. The fixed parts are measured by
-rendering them with the template, so special tokens and comment markers are counted as they are.
-Token counts come from the model's own `tokenizer.json` when it is on disk, else from a conservative
-character heuristic.
+trimmed); a notebook kernel's variables, within another such share; then the code around the cursor,
+split ~75/25 between prefix and suffix (all prefix for a template without suffix), trimmed by whole
+lines from the far ends. The fixed parts are measured by rendering them with the template, so special
+tokens and comment markers are counted as they are. Token counts come from the model's own
+`tokenizer.json` when it is on disk, else from a conservative character heuristic.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -105,7 +105,7 @@ def fit(
     def cost(trial: CompletionContext) -> int:
         return counter.count(render(trial, template).prompt) + _SLACK
 
-    base = dataclasses.replace(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=())
+    base = dataclasses.replace(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=(), kernel=())
     used = cost(base)
     if used > max_prompt_tokens:  # the cursor line matters more than the file's imports and scope
         base = dataclasses.replace(base, file_path="", imports=(), scope=())
@@ -122,6 +122,10 @@ def fit(
             break
         kept_signatures.append(signature)
         used = trial
+    kept_kernel = _fit_kernel(ctx.kernel, dataclasses.replace(base, signatures=tuple(kept_signatures)), cost,
+                              min(max_prompt_tokens, used + int(max_prompt_tokens * signature_share)))
+    if kept_kernel:
+        used = cost(dataclasses.replace(base, signatures=tuple(kept_signatures), kernel=kept_kernel))
 
     available = max_prompt_tokens - used
     suffix_share = 0.25 if shows_suffix else 0.0
@@ -134,8 +138,22 @@ def fit(
         suffix = cursor_tail + "".join(after[:n_after])
     prefix = "".join(before[len(before) - n_before :]) + cursor_head
     return dataclasses.replace(
-        base, prefix=prefix, suffix=suffix, signatures=tuple(kept_signatures), binary=ctx.binary
+        base, prefix=prefix, suffix=suffix, signatures=tuple(kept_signatures), kernel=kept_kernel,
+        binary=ctx.binary,
     )
+
+
+def _fit_kernel(facts: tuple[str, ...], base: CompletionContext, cost: Callable[[CompletionContext], int],
+                limit: int) -> tuple[str, ...]:
+    """The most relevant notebook-kernel facts that fit under `limit` tokens (one measure when all do)."""
+    if not facts or cost(dataclasses.replace(base, kernel=facts)) <= limit:
+        return facts
+    kept: list[str] = []
+    for fact in facts:
+        if cost(dataclasses.replace(base, kernel=(*kept, fact))) > limit:
+            break
+        kept.append(fact)
+    return tuple(kept)
 
 
 def _take(lines: Sequence[str], budget: int, counter: TokenCounter) -> tuple[int, int]:

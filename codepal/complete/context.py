@@ -59,6 +59,7 @@ class CompletionContext:
     scope: tuple[str, ...] = ()  # enclosing definitions' headers, outermost first
     imports: tuple[str, ...] = ()
     signatures: tuple[Signature, ...] = ()  # most relevant first; rendering sorts them
+    kernel: tuple[str, ...] = ()  # a notebook kernel's variables, most relevant first; rendering sorts them
     binary: bool = False  # the document is not text: the caller answers empty
 
 
@@ -136,6 +137,7 @@ def build_context(
         scope=scope(root, source, cursor, cursor_line, table),
         imports=tuple(dict.fromkeys(found_imports + after.imports))[:MAX_IMPORTS],
         signatures=tuple(signatures),
+        kernel=request.kernel.for_completion(near) if request.kernel else (),
     )
 
 

@@ -171,6 +171,9 @@ def _comment_block(ctx: CompletionContext, by_file: dict[str, list[Signature]], 
         if signatures:
             lines.append(f"From {source}:" if source else "Defined in this file:")
             lines += [f"  {text}" for s in signatures for text in split_lines(s.text)]
+    if ctx.kernel:  # sorted: the same variables render the same bytes wherever the cursor is
+        lines.append("In the kernel:")
+        lines += [f"  {text}" for text in sorted(ctx.kernel)]
     scope = [text for text in ctx.scope if not _shown(text, ctx.prefix)]
     if scope:
         lines.append("Inside:")

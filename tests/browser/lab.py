@@ -2,7 +2,9 @@
 
 JupyterLab runs as a subprocess with private config, data, settings and runtime directories; it loads the
 codepal labextension straight from the repository's built output (JUPYTER_PATH), so the test checks the
-build in the tree whether or not the package is installed.
+build in the tree whether or not the package is installed. A Flavour picks the front end: the venv's
+JupyterLab (the newest 4.x), JupyterLab 4.2 or Notebook 7 (the latter two installed beside the venv by
+scripts/jupyter-versions.sh and put first on PYTHONPATH).
 """
 
 from __future__ import annotations
@@ -23,6 +25,46 @@ from tests.support.fake_openai import Behaviour, FakeOpenAI, RecordedRequest
 
 REPO = Path(__file__).resolve().parents[2]
 LABEXTENSION = REPO / "jupyter_ext" / "labextension"
+VERSIONS = REPO / ".cache" / "jupyter-versions"
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """One Jupyter front end to test with."""
+
+    name: str
+    app: str  # the module run with `python -m`: jupyterlab or notebook
+    site: Path | None = None  # a --target install put first on PYTHONPATH (None: the venv's)
+    app_dir: Path | None = None  # JUPYTERLAB_DIR: the front end's static files, schemas and themes
+
+    @property
+    def is_lab(self) -> bool:
+        return self.app == "jupyterlab"
+
+    def ensure_installed(self) -> None:
+        if self.site is not None and not (self.site / ".installed").exists():
+            subprocess.run(["bash", str(REPO / "scripts" / "jupyter-versions.sh")], check=True)
+
+    def version(self) -> str:
+        package = "jupyterlab" if self.is_lab else "notebook"
+        if self.site is None:
+            from importlib.metadata import version
+
+            return f"{package} {version(package)}"
+        info = next(self.site.glob(f"{package}-*.dist-info"))
+        return info.name.removesuffix(".dist-info").replace("-", " ")
+
+    def notebook_url(self, lab: Lab, path: str) -> str:
+        route = "lab/tree" if self.is_lab else "notebooks"
+        return f"{lab.url}{route}/{path}?token={lab.token}"
+
+
+FLAVOURS = {
+    "jupyterlab": Flavour("jupyterlab", "jupyterlab"),
+    "jupyterlab-4.2": Flavour("jupyterlab-4.2", "jupyterlab", VERSIONS / "jupyterlab-4.2",
+                              VERSIONS / "jupyterlab-4.2" / "share" / "jupyter" / "lab"),
+    "notebook-7": Flavour("notebook-7", "notebook", VERSIONS / "notebook-7", VERSIONS / "notebook-7" / "app"),
+}
 
 
 class RoutedFake(FakeOpenAI):
@@ -71,7 +113,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_lab(base: Path, codepal: dict[str, Any], settings: dict[str, Any], timeout_s: float = 90) -> Lab:
+def start_lab(base: Path, codepal: dict[str, Any], settings: dict[str, Any], timeout_s: float = 90,
+              flavour: Flavour = FLAVOURS["jupyterlab"]) -> Lab:
     names = ("config", "data", "runtime", "settings", "workspaces", "path", "root")
     dirs = {name: base / name for name in names}
     for path in dirs.values():
@@ -94,13 +137,19 @@ def start_lab(base: Path, codepal: dict[str, Any], settings: dict[str, Any], tim
         "JUPYTER_PATH": str(dirs["path"]),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+    flavour.ensure_installed()
+    if flavour.site is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(flavour.site), env.get("PYTHONPATH", "")]))
+    if flavour.app_dir is not None:
+        env["JUPYTERLAB_DIR"] = str(flavour.app_dir)
     port, token = free_port(), secrets.token_hex(16)
     log = base / "jupyterlab.log"
+    expose = "LabApp" if flavour.is_lab else "JupyterNotebookApp"
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+        sys.executable, "-m", flavour.app, "--no-browser", "--allow-root",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={dirs['root']}",
-        "--LabApp.expose_app_in_browser=True",  # lets the test read cell sources from the page
+        f"--{expose}.expose_app_in_browser=True",  # lets the test read cell sources from the page
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=dirs["root"])

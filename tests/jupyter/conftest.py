@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403  (fixtures and hooks, for this directory only)
 
+from tests.jupyter.kernel_helpers import kernel  # noqa: F401  (a real IPython kernel of the server under test)
+
 
 @pytest.fixture
 async def jp_asyncio_loop() -> asyncio.AbstractEventLoop:

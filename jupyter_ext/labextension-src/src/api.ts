@@ -16,6 +16,8 @@ export interface INotebookBody {
   cell_index: number;
   language: string;
   path: string;
+  /** The notebook's kernel: the server asks it (when idle) for its variables' names, types and shapes. */
+  kernel_id: string | null;
 }
 
 export interface IErrorOutput {
@@ -47,6 +49,8 @@ export interface IFixResult {
   new_text: string | null;
   diff: IDiffLine[];
   attempts: number;
+  /** The kernel's variables the fix relied on ("df: pandas.DataFrame — shape (3, 2); columns: …"). */
+  kernel_facts?: string[];
 }
 
 export interface IExplainResult {
@@ -93,6 +97,11 @@ async function send(route: string, body: unknown, signal?: AbortSignal): Promise
     throw new CodepalError(message, response.status);
   }
   return response;
+}
+
+/** A cell of this notebook has run: the server refreshes its summary of the kernel in the background. */
+export async function kernelChanged(kernelId: string): Promise<void> {
+  await send('kernel', { kernel_id: kernelId });
 }
 
 export async function getStatus(): Promise<IStatus> {
@@ -171,6 +180,7 @@ export function notebookBody(panel: NotebookPanel, index: number): INotebookBody
     cells,
     cell_index: index,
     language: info?.name ?? 'python',
-    path: panel.context.path
+    path: panel.context.path,
+    kernel_id: panel.sessionContext.session?.kernel?.id ?? null
   };
 }

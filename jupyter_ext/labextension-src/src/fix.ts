@@ -127,7 +127,14 @@ export class FixPanel extends Widget {
     const newText = result.new_text;
     const header = withCode('div', 'jp-codepal-FixPanel-header', `Proposed fix: ${result.message}`);
     const apply = button('Apply', 'jp-codepal-Apply', () => this._apply(result.original, newText), 'primary');
-    this._show([header, renderDiff(result.diff)], [apply, this._dismiss()]);
+    const parts = [header, renderDiff(result.diff)];
+    const facts = result.kernel_facts ?? [];
+    if (facts.length) {
+      const list = el('ul', 'jp-codepal-KernelFacts-list');
+      facts.forEach(fact => list.appendChild(el('li', '', fact)));
+      parts.push(el('div', 'jp-codepal-KernelFacts', 'Used from the kernel:', [list]));
+    }
+    this._show(parts, [apply, this._dismiss()]);
   }
 
   private _apply(original: string, newText: string): void {

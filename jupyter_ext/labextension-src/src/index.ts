@@ -9,11 +9,11 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { ICompletionProviderManager } from '@jupyterlab/completer';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IStatusBar } from '@jupyterlab/statusbar';
 
-import type { IErrorOutput } from './api';
+import { kernelChanged, type IErrorOutput } from './api';
 import { ExplainView } from './explain';
 import { addFixButtons, FixPanel } from './fix';
 import { CodepalInlineProvider } from './inline';
@@ -45,6 +45,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     };
     addFixButtons(rendermime, fixAt);
+
+    // After a cell runs, the server summarises the kernel's variables while nobody waits for them.
+    NotebookActions.executed.connect((_, { notebook }) => {
+      const panel = tracker.find(p => p.content === notebook);
+      const kernelId = panel?.sessionContext.session?.kernel?.id;
+      if (kernelId) {
+        kernelChanged(kernelId).catch(() => undefined); // best effort: fix and explain ask again anyway
+      }
+    });
 
     app.commands.addCommand(CMD_FIX, {
       label: 'codepal: Fix the Error of This Cell',

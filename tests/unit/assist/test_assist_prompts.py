@@ -13,7 +13,8 @@ import pytest
 
 from codepal.assist import prompts
 from codepal.assist.explain import explain_prompt
-from codepal.assist.fix import fix_prompt
+from codepal.assist.fix import fix_prompt, kernel_shown
+from codepal.kernel_facts import KernelFacts
 from codepal.types import CodeSpan, Problem
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -25,6 +26,14 @@ PROBLEM = Problem("the JSON object must be str, bytes or bytearray, not TextIOWr
                   traceback="Traceback (most recent call last):\n  File \"s.py\", line 7")
 SYNTAX = "the corrected code is not valid python: it has 1 syntax error(s) where the original had 0"
 CONTEXT = "store = Store()\nstore.load('a.json')"
+NB_CELL = "total = df['total'].sum()\nprint(total)\n"
+NB_SPAN = CodeSpan(NB_CELL, 0, len(NB_CELL), "python")
+NB_PROBLEM = Problem("KeyError: 'total'", line=0, error_name="KeyError")
+KERNEL = KernelFacts.from_wire({"variables": [
+    ["prices", "list", "3 items of float"],
+    ["df", "pandas.DataFrame", "shape (3, 2); columns: Total float64, Name str"],
+    ["pd", "module", "pandas"],
+]})
 
 RENDERED = {
     "explain": lambda: explain_prompt(SPAN),
@@ -32,6 +41,9 @@ RENDERED = {
     "fix_without_problem": lambda: fix_prompt(SPAN, None),
     "fix_with_problem_and_context": lambda: fix_prompt(SPAN, PROBLEM, CONTEXT),
     "fix_retry": lambda: fix_prompt(SPAN, PROBLEM, "", SYNTAX + " (first error on line 3)"),
+    "fix_with_kernel_facts": lambda: fix_prompt(NB_SPAN, NB_PROBLEM, "import pandas as pd", "",
+                                                kernel_shown(KERNEL, NB_SPAN, NB_PROBLEM)),
+    "explain_with_kernel_facts": lambda: explain_prompt(NB_SPAN, "", KERNEL),
     "continue": lambda: prompts.render("continue", prompt="PROMPT", thinking="So the bug is on line 3."),
 }
 

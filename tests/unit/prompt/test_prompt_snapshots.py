@@ -16,6 +16,7 @@ import pytest
 from codepal.complete.budget import HeuristicCounter, fit
 from codepal.complete.context import CompletionContext, Signature, build_context
 from codepal.complete.prompt import Template, load_templates, render
+from codepal.kernel_facts import KernelFacts
 from codepal.types import CompletionRequest, OpenDocument
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -62,6 +63,16 @@ def cases() -> dict[str, Callable[[Template], CompletionContext]]:
         file_path="weird.py",
     )
     plain = CompletionContext(prefix="Dear team,\n\nThe ", suffix=" is ready.\n", language="plaintext")
+    kernel = KernelFacts.from_wire({"variables": [
+        ["prices", "list", "3 items of float"],
+        ["df", "pandas.DataFrame", "shape (3, 2); columns: Total float64, Name str"],
+        ["pd", "module", "pandas"],
+    ]})
+    cell = "by_name = df.groupby('Name')\nby_name['"
+    notebook = build_context(CompletionRequest(
+        text=cell, offset=len(cell), language="python", uri="work/sales.ipynb",
+        extra_prefix="import pandas as pd\n\ndf = pd.read_csv('sales.csv')\n\n", kernel=kernel,
+    ))
     return {
         "python_built": lambda _: built,
         # trimmed to a budget: the imports are no longer in the code, so the context block shows them
@@ -69,6 +80,8 @@ def cases() -> dict[str, Callable[[Template], CompletionContext]]:
         "typescript_trimmed": lambda _: trimmed_ts,
         "braces_in_code": lambda _: braces,
         "plaintext": lambda _: plain,
+        # a notebook cell: the kernel's variables, those named near the cursor first, sorted when shown
+        "notebook_kernel": lambda _: notebook,
     }
 
 

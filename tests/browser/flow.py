@@ -1,0 +1,116 @@
+"""The "Fix this error" flow in a real browser, the same on every front end (JupyterLab 4.2, the newest
+JupyterLab, Notebook 7): open a notebook, run it, click Fix this error under the error, read the outcome;
+for a proposed fix, see the diff, Apply it and undo it with Ctrl-Z."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.browser.lab import REPO, Flavour, Lab
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+SETTINGS = {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+SOURCE_OF = "i => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.getSource()"
+KERNEL_IDLE = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle';
+}"""
+
+
+@dataclass
+class Outcome:
+    ok: bool  # a fix was proposed (and then applied and undone)
+    message: str  # the panel's header or refusal
+    diff: str = ""
+    kernel_facts: str = ""  # the "Used from the kernel" list, as shown
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+
+@contextmanager
+def browser(profile: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 860},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int, *, tag: str,
+             result_timeout_s: float = 120) -> Outcome:
+    """Run `notebook` (its cell `cell` fails), ask for a fix, and follow it through Apply and Ctrl-Z."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"{exc}\n{getattr(exc, 'stack', '')}"))
+    timings: list[tuple[str, float]] = []
+    started = time.monotonic()
+
+    def step(name: str) -> None:
+        nonlocal started
+        timings.append((name, time.monotonic() - started))
+        started = time.monotonic()
+
+    def shot(name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{tag}-{flavour.name}-{name}.png"))
+
+    try:
+        page.goto(flavour.notebook_url(lab, notebook))
+        page.wait_for_selector(f".jp-Notebook .jp-Cell >> nth={cell}", timeout=90_000)
+        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+        step("open the notebook, kernel idle")
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_selector(".jp-codepal-FixButton", timeout=60_000)
+        original = page.evaluate(f"({SOURCE_OF})({cell})")
+        step("run the cells: error + Fix button")
+        shot("01-error")
+        page.click(".jp-codepal-FixButton")
+        page.wait_for_selector(".jp-codepal-Diff, .jp-codepal-FixPanel .jp-codepal-Message",
+                               timeout=int(result_timeout_s * 1000))
+        step("Fix this error: the outcome")
+        shot("02-outcome")
+        if page.locator(".jp-codepal-Diff").count() == 0:
+            message = page.inner_text(".jp-codepal-FixPanel .jp-codepal-Message")
+            assert page.locator(".jp-codepal-Apply").count() == 0
+            assert page.evaluate(f"({SOURCE_OF})({cell})") == original  # a refusal changes nothing
+            return Outcome(False, message, timings=timings)
+        diff = page.inner_text(".jp-codepal-Diff")
+        header = page.inner_text(".jp-codepal-FixPanel-header")
+        facts = page.inner_text(".jp-codepal-KernelFacts") if page.locator(".jp-codepal-KernelFacts").count() else ""
+        page.click(".jp-codepal-Apply")
+        page.wait_for_function(f"({SOURCE_OF})({cell}) !== {json.dumps(original)}", timeout=10_000)
+        applied = page.evaluate(f"({SOURCE_OF})({cell})")
+        added = [line[2:] for line in diff.splitlines() if line.startswith("+ ")]
+        assert all(line in applied.split("\n") for line in added), (diff, applied)
+        step("Apply changes the cell")
+        shot("03-applied")
+        page.keyboard.press("Control+z")
+        page.wait_for_function(f"({SOURCE_OF})({cell}) === {json.dumps(original)}", timeout=10_000)
+        step("Ctrl-Z restores the original")
+        shot("04-undone")
+        ours = [e for e in errors if "codepal" in e]  # a front end's own errors are reported, not ours to fail
+        assert not ours, ours
+        for error in errors:
+            print(f"\n{flavour.name}: page error outside codepal: {error.splitlines()[0]}")
+        return Outcome(True, header, diff, facts, timings)
+    except Exception:
+        shot("failure")
+        raise
+    finally:
+        page.close()
