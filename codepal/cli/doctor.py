@@ -14,6 +14,7 @@ from codepal.cli.common import add_engine_options, config_from_args
 from codepal.client import ModelClient
 from codepal.config import CodepalConfig
 from codepal.engine.device import detect_device, has_cuda_gpu, vllm_build
+from codepal.engine.model_choice import demo_notice, demo_stands_in
 from codepal.engine.model_files import hf_hub_cache, local_model_dir
 from codepal.engine.state import read_state, state_file
 from codepal.errors import CodepalError
@@ -63,10 +64,13 @@ async def _checks(config: CodepalConfig) -> list[Check]:
     checks.append(Check("gpu", True, "NVIDIA GPU present" if gpu else "no GPU: the CPU build runs (slowly)"))
     model_dir = local_model_dir(config.engine.model)
     attached = bool(config.engine.url)
+    demo = not attached and demo_stands_in(config.engine)
     checks.append(Check(
-        "model", model_dir is not None or attached,
+        "model", model_dir is not None or attached or demo,
         f"{config.engine.model}: " + (f"found at {model_dir}" if model_dir else
-                                       "served remotely" if attached else f"not in {hf_hub_cache()}"),
+                                       "served remotely" if attached else
+                                       f"not in {hf_hub_cache()}. {demo_notice()}" if demo else
+                                       f"not in {hf_hub_cache()}"),
         "download it on a connected machine and copy the HF cache here, or use --model PATH",
     ))
     checks.append(await _engine_check(config))
@@ -95,5 +99,6 @@ async def _engine_check(config: CodepalConfig) -> Check:
     finally:
         await client.aclose()
     state = "ready" if healthy and models else "not answering"
-    return Check("engine", state == "ready", f"{state} at {url} serving {', '.join(models) or '-'}",
+    notice = f". {info.notice}" if info and info.notice and not config.engine.url else ""
+    return Check("engine", state == "ready", f"{state} at {url} serving {', '.join(models) or '-'}{notice}",
                  "restart it: codepal serve")

@@ -44,11 +44,11 @@ def served_name(config: EngineConfig) -> str:
 
 
 def build_argv(config: EngineConfig, model_path: str, port: int, device: Device,
-               extra: list[str] | None = None) -> list[str]:
+               extra: list[str] | None = None, served: str | None = None) -> list[str]:
     argv = [
         sys.executable, "-m", "vllm.entrypoints.openai.api_server",
         "--model", model_path,
-        "--served-model-name", served_name(config),
+        "--served-model-name", served or served_name(config),
         "--host", config.host,
         "--port", str(port),
         "--dtype", resolve_dtype(config.dtype, device),

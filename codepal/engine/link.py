@@ -67,6 +67,7 @@ class EngineLink:
             "url": self.info.url if self.info else None,
             "device": self.info.device if self.info else None,
             "owned": self.engine is not None,
+            "notice": self.info.notice if self.info else "",  # the demo model says so here
         }
 
     async def start(self) -> None:
