@@ -21,15 +21,15 @@ class ChosenModel:
 
 def install_hint() -> str:
     return (
-        f"To install {DEFAULT_MODEL}, run `huggingface-cli download {DEFAULT_MODEL}` on a connected machine, copy "
+        f"To install it, run `huggingface-cli download {DEFAULT_MODEL}` on a connected machine, copy "
         f"its Hugging Face cache folder (models--{DEFAULT_MODEL.replace('/', '--')}) into {hf_hub_cache()} here, "
         "and restart `codepal serve`."
     )
 
 
 def demo_notice() -> str:
-    return (f"This is the 135 M demo model (SmolLM2-135M-Instruct): {DEFAULT_MODEL} is not on this machine. "
-            + install_hint())
+    return (f"This is the 135 M demo model (SmolLM2-135M-Instruct), standing in for {DEFAULT_MODEL}, which is "
+            f"not on this machine. {install_hint()}")
 
 
 def demo_model_dir() -> Path:

@@ -18,7 +18,8 @@ import pytest
 
 from tests.realmodel.conftest import DemoBed
 
-pytestmark = [pytest.mark.slow, pytest.mark.vllm, pytest.mark.realmodel]
+# The first test also waits for vLLM's start; a loaded 2-core machine has doubled these times.
+pytestmark = [pytest.mark.slow, pytest.mark.vllm, pytest.mark.realmodel, pytest.mark.timeout(600)]
 
 CODEPAL = [sys.executable, "-m", "codepal"]
 # Greedy, and answers short enough for 2 shared cores (about 13 tokens a second).

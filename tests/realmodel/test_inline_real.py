@@ -17,7 +17,7 @@ from pytest_lsp import LanguageClient
 from tests.lsp.conftest import open_doc, start_client, vscode_capabilities, wait_ready
 from tests.realmodel.conftest import DemoBed
 
-pytestmark = [pytest.mark.slow, pytest.mark.vllm, pytest.mark.realmodel]
+pytestmark = [pytest.mark.slow, pytest.mark.vllm, pytest.mark.realmodel, pytest.mark.timeout(600)]
 
 # Greedy and short: a 135 M model on 2 shared cores writes about 13 tokens a second. The deadline is
 # generous because another test's request or the machine's other work may come first.
