@@ -118,10 +118,14 @@ def make_real_model(out: Path) -> Path:
         for path in building.iterdir():
             os.chmod(path, 0o644)
         old = None
-        if out.exists():
+        if out.exists():  # an older recipe or a folder left by hand: moved aside, then removed
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             out.rename(old / "model")
-        building.rename(out)
+        try:
+            building.rename(out)
+        except OSError:
+            if not is_complete(out):  # another process built it meanwhile: keep theirs
+                raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:
