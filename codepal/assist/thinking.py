@@ -57,6 +57,8 @@ async def generate(
     client: ModelClient, prompt: str, budget: int, config: AssistConfig, out: Generation, deadline: float
 ) -> AsyncGenerator[ThinkingDelta | AnswerDelta, None]:
     messages = [{"role": "user", "content": prompt}]  # no system prompt, as DeepSeek advises for R1
+    if not client.thinks:
+        budget = 0  # a model without thinking tokens answers at once: no thinking phase to bound
     limit = guard_limit(budget)
     thinking: list[str] = []
     answer: list[str] = []
@@ -65,11 +67,11 @@ async def generate(
     reported: int | None = None
     stream = _generator(client.stream_chat(
         messages,
-        max_tokens=(budget or UNBOUNDED_THINKING) + config.max_answer_tokens,
+        max_tokens=(budget or (UNBOUNDED_THINKING if client.thinks else 0)) + config.max_answer_tokens,
         temperature=config.temperature,
         top_p=config.top_p,
         thinking_token_budget=budget or None,
-        starts_thinking=True,
+        starts_thinking=client.thinks,
     ))
     async with contextlib.aclosing(stream):  # leaving early closes the HTTP stream: vLLM aborts
         async for delta in stream:

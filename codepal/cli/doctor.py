@@ -22,6 +22,7 @@ from codepal.engine.device import (
     resolve_dtype,
     vllm_build,
 )
+from codepal.engine.model_choice import demo_notice, demo_stands_in
 from codepal.engine.model_files import hf_hub_cache, local_model_dir
 from codepal.engine.state import read_state, state_file
 from codepal.errors import CodepalError
@@ -70,10 +71,13 @@ async def _checks(config: CodepalConfig) -> list[Check]:
     checks.append(_gpu_check(config, build))
     model_dir = local_model_dir(config.engine.model)
     attached = bool(config.engine.url)
+    demo = not attached and demo_stands_in(config.engine)
     checks.append(Check(
-        "model", model_dir is not None or attached,
+        "model", model_dir is not None or attached or demo,
         f"{config.engine.model}: " + (f"found at {model_dir}" if model_dir else
-                                       "served remotely" if attached else f"not in {hf_hub_cache()}"),
+                                       "served remotely" if attached else
+                                       f"not in {hf_hub_cache()}. {demo_notice()}" if demo else
+                                       f"not in {hf_hub_cache()}"),
         "download it on a connected machine and copy the HF cache here, or use --model PATH",
     ))
     checks.append(await _engine_check(config))
@@ -117,5 +121,6 @@ async def _engine_check(config: CodepalConfig) -> Check:
     finally:
         await client.aclose()
     state = "ready" if healthy and models else "not answering"
-    return Check("engine", state == "ready", f"{state} at {url} serving {', '.join(models) or '-'}",
+    notice = f". {info.notice}" if info and info.notice and not config.engine.url else ""
+    return Check("engine", state == "ready", f"{state} at {url} serving {', '.join(models) or '-'}{notice}",
                  "restart it: codepal serve")

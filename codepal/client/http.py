@@ -62,9 +62,13 @@ class ModelClient:
         read_timeout: float = 30.0,
         max_in_flight: int = 8,
         transport: httpx.AsyncBaseTransport | None = None,
+        thinks: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
+        # The model thinks before it answers (R1's <think>). Assumed for a model codepal cannot inspect, as
+        # the default model does; a model folder on this machine says so through model_traits.
+        self.thinks = thinks
         self.max_in_flight = max_in_flight
         self.in_flight = 0
         self.requests_sent = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codepal.client import ModelClient
@@ -17,6 +17,7 @@ from codepal.complete.postprocess import postprocess, wants_single_line
 from codepal.complete.prompt import RenderedPrompt, choose_template, render
 from codepal.config import CompletionConfig, EngineConfig
 from codepal.engine.model_files import local_model_dir
+from codepal.engine.model_traits import choose_stops, read_traits
 from codepal.errors import BackendError, BackendUnavailable, CodepalError
 from codepal.syntax import normalize_language
 from codepal.types import Completion, CompletionRequest, LatencyStats
@@ -57,10 +58,15 @@ class CompletionService:
         self.policy.base_s = config.debounce_ms / 1000
         self.cache = SuggestionCache(config.cache_size)
 
-    def counter(self) -> TokenCounter:
+    def model_dir(self, served: str = "") -> Path | None:
+        """The served model's local folder: the served name when it is a path (`codepal serve --model DIR`,
+        the demo model), else the configured model."""
+        return (local_model_dir(served) if served else None) or local_model_dir(self.engine_config.model)
+
+    def counter(self, served: str = "") -> TokenCounter:
         """The served model's tokenizer from its local directory; a conservative estimate otherwise."""
         if self._counter is None:
-            model_dir = local_model_dir(self.engine_config.model)
+            model_dir = self.model_dir(served)
             tokenizer = model_dir / "tokenizer.json" if model_dir else None
             self._counter = HeuristicCounter()
             if tokenizer is not None and tokenizer.is_file():
@@ -80,9 +86,13 @@ class CompletionService:
         single = wants_single_line(context.prefix, context.suffix)
         max_tokens = self.config.max_tokens_line if single else self.config.max_tokens_block
         budget = self.engine_config.max_model_len - max_tokens - 8
-        context = fit(context, self.counter(), budget)
+        context = fit(context, self.counter(model_name), budget)
         template = choose_template(self.config.template, self.config.model or model_name)
-        return PreparedPrompt(context, render(context, template), single, max_tokens)
+        rendered = render(context, template)
+        model_dir = self.model_dir(self.config.model or model_name)
+        known = read_traits(model_dir).tokens if model_dir else None
+        rendered = replace(rendered, stop=choose_stops(rendered.stop, known or None))
+        return PreparedPrompt(context, rendered, single, max_tokens)
 
     async def complete(self, request: CompletionRequest, client: ModelClient | None,
                        key: str | None = None) -> Completion | None:

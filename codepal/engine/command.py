@@ -7,9 +7,11 @@ import os
 import socket
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from codepal.config import EngineConfig
 from codepal.engine.device import Device, resolve_dtype
+from codepal.engine.model_traits import read_traits
 from codepal.errors import ConfigError
 
 OFFLINE_ENV = {
@@ -42,21 +44,23 @@ def served_name(config: EngineConfig) -> str:
 
 
 def build_argv(config: EngineConfig, model_path: str, port: int, device: Device,
-               extra: list[str] | None = None) -> list[str]:
+               extra: list[str] | None = None, served: str | None = None) -> list[str]:
     argv = [
         sys.executable, "-m", "vllm.entrypoints.openai.api_server",
         "--model", model_path,
-        "--served-model-name", served_name(config),
+        "--served-model-name", served or served_name(config),
         "--host", config.host,
         "--port", str(port),
         "--dtype", resolve_dtype(config.dtype, device),
         "--max-model-len", str(config.max_model_len),
-        "--reasoning-parser", "deepseek_r1",
         "--enable-prefix-caching",
         "--disable-uvicorn-access-log",
         # vLLM checks the key under /v1 only; this checks it everywhere but health and metrics.
         "--middleware", "codepal.engine.vllm_auth.RequireApiKey",
     ]
+    if read_traits(Path(model_path)).thinks:
+        # Only for a model that thinks: vLLM's parser refuses to start without the thinking tokens.
+        argv += ["--reasoning-parser", "deepseek_r1"]
     if device == "cuda":
         argv += ["--gpu-memory-utilization", str(config.gpu_memory_utilization)]
     if config.enforce_eager:

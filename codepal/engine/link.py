@@ -17,6 +17,8 @@ from typing import Any
 
 from codepal.client import ModelClient
 from codepal.config import CodepalConfig
+from codepal.engine.model_files import local_model_dir
+from codepal.engine.model_traits import read_traits
 from codepal.engine.process import Engine
 from codepal.engine.state import EngineInfo, EngineState, read_state
 from codepal.errors import BackendUnavailable, CodepalError
@@ -65,6 +67,7 @@ class EngineLink:
             "url": self.info.url if self.info else None,
             "device": self.info.device if self.info else None,
             "owned": self.engine is not None,
+            "notice": self.info.notice if self.info else "",  # the demo model says so here
         }
 
     async def start(self) -> None:
@@ -134,7 +137,9 @@ class EngineLink:
         engine = self.config.engine
         if engine.url:
             model = engine.served_model_name or engine.model
-            return EngineInfo(engine.url.rstrip("/"), engine.api_key, model, None, "remote")
+            local = local_model_dir(engine.model)
+            thinks = read_traits(local).thinks if local else True  # a remote model is taken to be R1-like
+            return EngineInfo(engine.url.rstrip("/"), engine.api_key, model, None, "remote", thinks=thinks)
         if self.engine is not None and self.engine.info is not None:
             return self.engine.info
         return read_state(self._state_path)
@@ -143,7 +148,8 @@ class EngineLink:
         if self.client is None or self.info != info:
             await self._drop_client()
             self.info = info
-            self.client = ModelClient(info.url, info.api_key, info.model, **self._client_options)
+            self.client = ModelClient(info.url, info.api_key, info.model, thinks=info.thinks,
+                                      **self._client_options)
 
     async def _drop_client(self) -> None:
         if self.client is not None:

@@ -24,7 +24,8 @@ from codepal.client import ModelClient
 from codepal.config import EngineConfig
 from codepal.engine.command import build_argv, build_env, check_loopback, free_port, served_name
 from codepal.engine.device import Device, detect_device
-from codepal.engine.model_files import require_local_model
+from codepal.engine.model_choice import choose_model
+from codepal.engine.model_traits import read_traits
 from codepal.engine.phases import phase_of
 from codepal.engine.state import EngineInfo, EngineState, remove_state, write_state
 from codepal.errors import BackendUnavailable, CodepalError
@@ -99,17 +100,23 @@ class Engine:
     def client(self, **kwargs: object) -> ModelClient:
         if self.info is None:
             raise BackendUnavailable("the engine has not been started")
-        return ModelClient(self.info.url, self.info.api_key, self.info.model, **kwargs)  # type: ignore[arg-type]
+        return ModelClient(self.info.url, self.info.api_key, self.info.model, thinks=self.info.thinks,
+                           **kwargs)  # type: ignore[arg-type]
 
     async def start(self) -> EngineInfo:
         """Start vLLM and wait until `/health` answers and `/v1/models` lists the model."""
-        model_path = str(require_local_model(self.config.model))
+        # The demo model is built on first use (about a minute of CPU work, off the event loop).
+        chosen = await asyncio.to_thread(choose_model, self.config)
+        model_path = str(chosen.path)
         self._stopping = False
         port = self.config.port or free_port(self.config.host)
         api_key = secrets.token_urlsafe(32)
         url = f"http://{self.config.host}:{port}"
-        self.info = EngineInfo(url, api_key, served_name(self.config), os.getpid(), self.device)
-        argv = build_argv(self.config, model_path, port, self.device, self.extra_args)
+        # The demo model is served under its path, so that surfaces find its tokenizer as for `--model DIR`.
+        name = model_path if chosen.notice else served_name(self.config)
+        self.info = EngineInfo(url, api_key, name, os.getpid(), self.device,
+                               thinks=read_traits(chosen.path).thinks, notice=chosen.notice)
+        argv = build_argv(self.config, model_path, port, self.device, self.extra_args, served=name)
         env = build_env(self.config, api_key, self.device)
         self._set_state(EngineState.STARTING, f"starting vLLM ({self.device}) for {self.info.model}")
         self.started_at = time.monotonic()

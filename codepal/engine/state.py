@@ -29,6 +29,8 @@ class EngineInfo:
     model: str
     pid: int | None  # the `codepal serve` process owning the server; None when attached by URL
     device: str = "cpu"
+    thinks: bool = True  # the model thinks first (R1's <think>); False for models without the tokens
+    notice: str = ""  # shown by every surface; says so when the 135 M demo model stands in for R1
 
     def __repr__(self) -> str:  # never print the key
         return f"EngineInfo(url={self.url!r}, model={self.model!r}, pid={self.pid})"

@@ -53,16 +53,18 @@ def test_serve_doctor_and_ctrl_c(tmp_path: Path) -> None:
     assert not (tmp_path / "state" / "engine.json").exists()
 
 
-def test_default_model_missing_offline_is_one_paragraph(tmp_path: Path) -> None:
+def test_a_named_model_missing_offline_is_one_paragraph(tmp_path: Path) -> None:
+    # The default model, missing, has the demo model stand in (tests/realmodel); one the user named does not.
     env = _env(tmp_path, HF_HUB_CACHE=str(tmp_path / "empty-hub"))
     started = time.monotonic()
-    result = subprocess.run([*CODEPAL, "serve"], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*CODEPAL, "serve", "--model", "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"], env=env,
+                            capture_output=True, text=True, timeout=60)
     elapsed = time.monotonic() - started
     print(f"exit {result.returncode} after {elapsed:.1f} s: {result.stderr.strip()}")
     assert result.returncode != 0
     assert elapsed < 30
     assert "Traceback" not in result.stderr
-    assert "DeepSeek-R1-Distill-Qwen-1.5B" in result.stderr and "--model PATH" in result.stderr
+    assert "DeepSeek-R1-Distill-Qwen-7B" in result.stderr and "--model PATH" in result.stderr
     assert result.stderr.strip().count("\n") == 0  # one paragraph
 
 

@@ -11,6 +11,7 @@ import os
 import threading
 from pathlib import Path
 
+from codepal import realmodel
 from codepal.config import EngineConfig
 from codepal.engine import Engine, EngineInfo
 from codepal.testmodel import is_complete, make_test_model
@@ -22,6 +23,14 @@ def test_model_dir() -> Path:
     path = Path(os.environ.get("CODEPAL_TEST_MODEL", REPO / ".cache" / "test-model"))
     if not is_complete(path):
         make_test_model(path)
+    return path
+
+
+def real_model_dir() -> Path:
+    """The small real model (SmolLM2-135M-Instruct), built once by `make test-model` (here if missing)."""
+    path = Path(os.environ.get("CODEPAL_REAL_MODEL", REPO / ".cache" / "real-model"))
+    if not realmodel.is_complete(path):
+        realmodel.make_real_model(path)
     return path
 
 

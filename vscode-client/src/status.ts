@@ -10,6 +10,7 @@ export interface EngineStatus {
     message?: string;
     model?: string;
     url?: string;
+    notice?: string; // set while the 135 M demo model stands in for DeepSeek-R1 (what it is, how to install R1)
     [extra: string]: unknown;
 }
 
@@ -56,10 +57,13 @@ export function statusView(server: ServerState, engine: EngineStatus | undefined
         return view("starting", "busy", "Waiting for the model server's state…", off);
     }
     const model = engine.model ? ` (${engine.model})` : "";
-    const detail = engine.message ? `\n${engine.message}` : "";
+    const notice = engine.notice ? `\n${engine.notice}` : "";
+    const detail = (engine.message ? `\n${engine.message}` : "") + notice;
     switch (engine.state) {
-        case "ready":
-            return view("ready", "ok", `Model server ready${model}.${detail}`, off);
+        case "ready": {
+            const ready = view("ready", "ok", `Model server ready${model}.${detail}`, off);
+            return notice ? { ...ready, text: `${ready.text} (demo model)` } : ready;
+        }
         case "starting":
             return view("starting", "busy", `Model server starting${model}…${detail}`, off);
         case "degraded":

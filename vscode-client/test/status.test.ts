@@ -45,6 +45,15 @@ describe("statusView", () => {
         assert.match(off.tooltip, /completions are off/);
         assert.equal(statusView("running", { state: "crashed" }).text, "$(error) codepal: crashed");
     });
+
+    it("says so when the demo model stands in, and how to install the real one", () => {
+        const notice = "This is the 135 M demo model (SmolLM2-135M-Instruct): install DeepSeek-R1-Distill-Qwen-1.5B";
+        const demo = statusView("running", { state: "ready", notice });
+        assert.equal(demo.text, "$(check) codepal (demo model)");
+        assert.match(demo.tooltip, /135 M demo model.*DeepSeek-R1-Distill-Qwen-1\.5B/);
+        assert.match(statusView("running", { state: "starting", notice }).tooltip, /demo model/);
+        assert.equal(statusView("running", { state: "ready", notice: "" }).text, "$(check) codepal");
+    });
 });
 
 describe("parseEngineStatus", () => {

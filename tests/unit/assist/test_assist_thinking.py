@@ -172,3 +172,19 @@ async def test_deadline(fake_openai: FakeOpenAI, client: ModelClient) -> None:
     with pytest.raises(BackendTimeout):
         await run(client, config)
     assert await wait_closed(fake_openai, 0)
+
+
+async def test_a_model_that_does_not_think_answers_at_once(fake_openai: FakeOpenAI) -> None:
+    # SmolLM2 and other models without <think> tokens: no budget, no thinking, the content is the answer.
+    fake_openai.push(Behaviour(chunks=["`home()` returns", " the `HOME` variable."]))
+    config = AssistConfig(thinking_budget_explain=64, max_answer_tokens=100)
+    client = ModelClient(fake_openai.url, None, "fake-model", read_timeout=5.0, thinks=False)
+    try:
+        events, result = await run(client, config)
+    finally:
+        await client.aclose()
+    assert texts(events, ThinkingDelta) == ""
+    assert result.markdown == "`home()` returns the `HOME` variable." and result.thinking_tokens == 0
+    body: dict[str, Any] = fake_openai.generation_requests()[0].body
+    assert "thinking_token_budget" not in body and body["max_tokens"] == 100
+    assert len(fake_openai.generation_requests()) == 1
