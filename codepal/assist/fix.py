@@ -1,14 +1,20 @@
 """Fix: prompt → answer → extract the corrected code → verify → minimal edits; one retry, then refuse.
 
-A refusal is a FixResult(ok=False); the document is never handed a broken edit.
+The answer is asked for as JSON (structured.py) where the server honours `response_format`; a server
+that rejects it (400) or answers in free text anyway gets the free-text prompt from then on, and the
+code is taken out of the answer's blocks. A refusal is a FixResult(ok=False); the document is never
+handed a broken edit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import time
+import weakref
 from collections.abc import AsyncGenerator
+from typing import Any
 
 from codepal.assist import prompts
 from codepal.assist.diff import keep_unchanged_lines, minimal_edits
@@ -16,21 +22,28 @@ from codepal.assist.explain import context_block
 from codepal.assist.extract import extract_code, note_after_code
 from codepal.assist.placement import place
 from codepal.assist.region import Region, region_of
+from codepal.assist.structured import StructuredFix, candidate_code, parse_fix, response_format
 from codepal.assist.thinking import Generation, generate
 from codepal.assist.verify import verify
 from codepal.client import ModelClient
 from codepal.config import AssistConfig
+from codepal.errors import BackendProtocolError
 from codepal.syntax import normalize_language
 from codepal.text.lines import split_lines
-from codepal.types import AssistEvent, CodeSpan, FixResult, Problem, ThinkingDelta
+from codepal.types import AnswerFormat, AssistEvent, CodeSpan, FixResult, Problem, ThinkingDelta
+
+log = logging.getLogger(__name__)
 
 ATTEMPTS = 2
 TRACEBACK_LINES = 30
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # notebook tracebacks come coloured
+# Clients whose server rejected `response_format` or answered in free text despite it.
+_FREE_TEXT: weakref.WeakKeyDictionary[ModelClient, bool] = weakref.WeakKeyDictionary()
 
 
-def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error: str = "") -> str:
-    """The first request's prompt, or with `error` the retry's."""
+def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error: str = "",
+               structured: bool = False) -> str:
+    """The first request's prompt, or with `error` the retry's; `structured`: asking for JSON."""
     region = region_of(span)
     language = normalize_language(span.language) or "text"
     values = {
@@ -39,7 +52,8 @@ def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error
         "problem": problem_block(problem, region),
         "context": context_block(context, language),
     }
-    return prompts.render("fix_retry", **values, error=error) if error else prompts.render("fix", **values)
+    name = "fix_json" if structured else "fix"
+    return prompts.render(f"{name}_retry", **values, error=error) if error else prompts.render(name, **values)
 
 
 def problem_block(problem: Problem | None, region: Region) -> str:
@@ -67,23 +81,60 @@ async def fix(
     language = normalize_language(span.language) or "text"
     deadline = time.monotonic() + config.timeout_s
     error = ""
+    outs: list[Generation] = []
+    answer_format: AnswerFormat = "text"
     for attempt in range(1, ATTEMPTS + 1):
         if error:
             yield ThinkingDelta(f"\n\n[codepal: the answer was rejected ({error}); asking once more]\n\n")
-        out = Generation()
-        prompt = fix_prompt(span, problem, context, error)
-        stream = generate(client, prompt, config.thinking_budget_fix, config, out, deadline)
-        async with contextlib.aclosing(stream):
-            async for event in stream:
-                yield event
-        new_text, error = fixed_document(region, out.answer, language)
+        while True:
+            structured = not _FREE_TEXT.get(client)
+            out = Generation()
+            prompt = fix_prompt(span, problem, context, error, structured)
+            extra: dict[str, Any] | None = {"response_format": response_format(region.code)} if structured else None
+            stream = generate(client, prompt, config.thinking_budget_fix, config, out, deadline, extra)
+            try:
+                async with contextlib.aclosing(stream):
+                    async for event in stream:
+                        yield event
+            except BackendProtocolError as exc:
+                if not (structured and "400" in str(exc) and not out.thinking):
+                    raise
+                log.info("the server refused the fix's JSON schema (%s); asking in free text", exc)
+                _FREE_TEXT[client] = True
+                continue
+            break
+        outs.append(out)
+        parsed = parse_fix(out.answer) if structured else None
+        if structured and parsed is None and not out.answer.lstrip().startswith("{"):
+            log.info("the server ignored the fix's JSON schema; asking in free text from now on")
+            _FREE_TEXT[client] = True
+        answer_format = "json" if parsed is not None else "text"
+        if parsed is not None:
+            new_text, error = fixed_structured(region, parsed, language)
+        else:
+            new_text, error = fixed_document(region, out.answer, language)
         if new_text is not None:
             edits = minimal_edits(span.text, new_text)
             changed = sum(len(split_lines(e.new_text)) for e in edits)
-            message = note_after_code(out.answer) or f"changed {changed} line(s)"
-            yield FixResult(True, message, new_text, edits, attempt)
+            note = parsed.explanation if parsed is not None else note_after_code(out.answer)
+            yield FixResult(True, note or f"changed {changed} line(s)", new_text, edits, attempt,
+                            **_counts(outs, answer_format))
             return
-    yield FixResult(False, f"no safe fix found: {error}", attempts=ATTEMPTS)
+    yield FixResult(False, f"no safe fix found: {error}", attempts=ATTEMPTS, **_counts(outs, answer_format))
+
+
+def _counts(outs: list[Generation], answer_format: AnswerFormat) -> dict[str, Any]:
+    return {"answer_format": answer_format,
+            "thinking_tokens": sum(o.thinking_tokens for o in outs),
+            "answer_tokens": sum(o.answer_tokens for o in outs),
+            "tokens_exact": all(o.tokens_exact for o in outs)}
+
+
+def fixed_structured(region: Region, answer: StructuredFix, language: str) -> tuple[str | None, str]:
+    """The thin hand-off of a JSON answer to placement and verification (one candidate: code + imports)."""
+    if not answer.code.strip():
+        return None, "the answer's code was empty"
+    return placed(region, candidate_code(answer, region.document), language)
 
 
 def fixed_document(region: Region, answer: str, language: str) -> tuple[str | None, str]:
@@ -91,6 +142,10 @@ def fixed_document(region: Region, answer: str, language: str) -> tuple[str | No
     code = extract_code(answer, region.code, language)
     if code is None:
         return None, "the answer contained no code block with the corrected code"
+    return placed(region, code, language)
+
+
+def placed(region: Region, code: str, language: str) -> tuple[str | None, str]:
     document = region.document
     new_text, reason = place(region, code)
     if new_text is None:

@@ -47,6 +47,9 @@ class ChatDelta:
     finish_reason: str | None = None
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
+    # Tokens this piece was generated from (vLLM's `token_ids`, asked for with `return_token_ids`);
+    # None when the server sends no ids. A piece may have ids and no text (`</think>`, the end token).
+    token_count: int | None = None
 
 
 class ModelClient:
@@ -197,6 +200,9 @@ class ModelClient:
         }
         if thinking_token_budget:
             body["thinking_token_budget"] = thinking_token_budget
+        # vLLM sends every generated token's id (also for tokens without text), so thinking can be
+        # counted exactly; its own `reasoning_tokens` misses thinking whose `<think>` is in the prompt.
+        body["return_token_ids"] = True
         body.update(extra or {})
         splitter = ThinkSplitter(starts_thinking)
         server_splits = False
@@ -208,6 +214,8 @@ class ModelClient:
                     delta = choice.get("delta") or {}
                     reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
                     content = delta.get("content") or ""
+                    ids = choice.get("token_ids")
+                    token_count = len(ids) if isinstance(ids, list) else None
                     pieces += bool(reasoning or content)
                     if pieces > max_tokens:
                         break
@@ -215,7 +223,8 @@ class ModelClient:
                         server_splits = True
                     if not server_splits and content:
                         reasoning, content = splitter.feed(content)
-                    yield ChatDelta(str(reasoning), str(content), choice.get("finish_reason"))
+                    yield ChatDelta(str(reasoning), str(content), choice.get("finish_reason"),
+                                    token_count=token_count)
                 if pieces > max_tokens:
                     _ignored_max_tokens(max_tokens)
                     break

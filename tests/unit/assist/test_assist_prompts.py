@@ -32,6 +32,8 @@ RENDERED = {
     "fix_without_problem": lambda: fix_prompt(SPAN, None),
     "fix_with_problem_and_context": lambda: fix_prompt(SPAN, PROBLEM, CONTEXT),
     "fix_retry": lambda: fix_prompt(SPAN, PROBLEM, "", SYNTAX + " (first error on line 3)"),
+    "fix_json": lambda: fix_prompt(SPAN, PROBLEM, CONTEXT, structured=True),
+    "fix_json_retry": lambda: fix_prompt(SPAN, PROBLEM, "", SYNTAX, structured=True),
     "continue": lambda: prompts.render("continue", prompt="PROMPT", thinking="So the bug is on line 3."),
 }
 
