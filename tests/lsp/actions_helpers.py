@@ -90,7 +90,10 @@ class EditRecorder:
             return types.ApplyWorkspaceEditResult(applied=self.applied)
 
 
-def text_edits(edit: types.WorkspaceEdit, uri: str) -> tuple[list[types.TextEdit | types.AnnotatedTextEdit], int | None]:
+AnyTextEdit = types.TextEdit | types.AnnotatedTextEdit
+
+
+def text_edits(edit: types.WorkspaceEdit, uri: str) -> tuple[list[AnyTextEdit], int | None]:
     """The text edits for `uri` and the version they carry (None for unversioned `changes`)."""
     if edit.document_changes:
         changes = [c for c in edit.document_changes if isinstance(c, types.TextDocumentEdit)]
@@ -101,7 +104,7 @@ def text_edits(edit: types.WorkspaceEdit, uri: str) -> tuple[list[types.TextEdit
     return list(edit.changes[uri]), None
 
 
-def applied(text: str, edits: list[types.TextEdit | types.AnnotatedTextEdit]) -> str:
+def applied(text: str, edits: list[AnyTextEdit]) -> str:
     doc = TextDocument("file:///x", "python", 1, text)
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
         doc.apply_change((edit.range.start.line, edit.range.start.character),
