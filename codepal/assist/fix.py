@@ -111,6 +111,8 @@ async def fix(
         answer_format = "json" if parsed is not None else "text"
         if parsed is not None:
             new_text, error = fixed_structured(region, parsed, language)
+        elif structured and out.answer.lstrip().startswith("{"):
+            new_text, error = None, "the answer's JSON was incomplete (it may have run out of assist.max_answer_tokens)"
         else:
             new_text, error = fixed_document(region, out.answer, language)
         if new_text is not None:

@@ -20,9 +20,9 @@ SCHEMA_NAME = "codepal_fix"
 # Bounds keep even a model that never stops (the random test model) inside the answer's token budget:
 # a string ends at its maxLength, so the object always closes. The code may grow to twice the target.
 MIN_CODE_CHARS = 400
-MAX_IMPORTS = 8
-IMPORT_CHARS = 160
-EXPLANATION_CHARS = 200
+MAX_IMPORTS = 4
+IMPORT_CHARS = 120
+EXPLANATION_CHARS = 160
 _FENCED = re.compile(r"^\s*(`{3,}|~{3,})[\w-]*[ \t]*\n(.*)\n\s*\1\s*$", re.DOTALL)
 
 
