@@ -3,19 +3,28 @@
 vLLM's own `reasoning_tokens` counts only what follows a `<think>` in the output, and R1's chat template
 puts that tag in the prompt, so it reports 0. Asked with `return_token_ids`, vLLM sends the ids of every
 generated token, also of tokens that stream no text (the `</think>` that ends the thinking, the end
-token). Every token before the first answer text is thinking; from the piece that carries answer text
-on, answer. The usage's `completion_tokens` (sent last) then checks the sum: if pieces were missed, the
-difference counts as thinking, the answer's ids being the ones seen. Servers that send no ids get an
-estimate of ~4 characters a token, or their own reasoning count when it is not zero.
+token). A piece of thinking text counts to the thinking, a piece of answer text to the answer, a piece
+without text to the thinking until the answer has begun. A piece with both (vLLM merged several steps
+across the `</think>`) is split at the `</think>` token, whose id the server's `/tokenize` gives, once
+per client. The usage's `completion_tokens` (sent last) checks the sum: pieces that went missing count
+as thinking. Servers that send no ids get an estimate of ~4 characters a token, or their own reasoning
+count when it is not zero.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import weakref
+from dataclasses import dataclass, field
 
-from codepal.client import ChatDelta
+from codepal.client import ChatDelta, ModelClient
+from codepal.client.reasoning import CLOSE
+from codepal.errors import BackendError
+
+log = logging.getLogger(__name__)
 
 CHARS_PER_TOKEN = 4
+_END_OF_THINKING: weakref.WeakKeyDictionary[ModelClient, int | None] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -27,9 +36,10 @@ class TokenTally:
     answer_started: bool = False
     completion_tokens: int | None = None
     reported_reasoning: int | None = None
+    mixed: list[tuple[int, ...]] = field(default_factory=list)  # pieces of both, counted as answer so far
 
-    def add(self, delta: ChatDelta) -> int | None:
-        """Count one piece; returns its tokens (None when the server sent no ids)."""
+    def add(self, delta: ChatDelta) -> tuple[int, int] | None:
+        """Count one piece; returns its (thinking, answer) tokens, None when the server sent no ids."""
         if delta.completion_tokens is not None:
             self.completion_tokens = delta.completion_tokens
         if delta.reasoning_tokens:
@@ -37,14 +47,29 @@ class TokenTally:
         self.thinking_chars += len(delta.reasoning)
         if delta.content:
             self.answer_started = True
-        if delta.token_count is None:
+        ids = delta.token_ids
+        if ids is None:
             return None
         self.seen_ids = True
-        if self.answer_started:
-            self.answer_ids += delta.token_count
-        else:
-            self.thinking_ids += delta.token_count
-        return delta.token_count
+        if delta.reasoning and delta.content:
+            self.mixed.append(ids)
+        if delta.content or (self.answer_started and not delta.reasoning):
+            self.answer_ids += len(ids)
+            return 0, len(ids)
+        self.thinking_ids += len(ids)
+        return len(ids), 0
+
+    async def settle(self, client: ModelClient) -> None:
+        """Split the mixed pieces at the `</think>` token (left as they are if its id is unknown)."""
+        if not self.mixed:
+            return
+        end = await end_of_thinking_id(client)
+        for ids in self.mixed:
+            if end is not None and end in ids:
+                moved = ids.index(end) + 1
+                self.thinking_ids += moved
+                self.answer_ids -= moved
+        self.mixed.clear()
 
     @property
     def exact(self) -> bool:
@@ -67,3 +92,15 @@ class TokenTally:
         if self.completion_tokens is not None:
             return max(0, self.completion_tokens - self.thinking)
         return 0
+
+
+async def end_of_thinking_id(client: ModelClient) -> int | None:
+    """The id of `</think>` in the served model's vocabulary (its last id: /tokenize may add a BOS)."""
+    if client not in _END_OF_THINKING:
+        try:
+            ids = await client.tokenize(CLOSE)
+            _END_OF_THINKING[client] = ids[-1] if ids else None
+        except BackendError as exc:
+            log.info("cannot look up the id of %s (%s); thinking counts may be off by a token", CLOSE, exc)
+            _END_OF_THINKING[client] = None
+    return _END_OF_THINKING[client]

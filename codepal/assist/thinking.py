@@ -77,18 +77,19 @@ async def generate(
     async with contextlib.aclosing(stream):  # leaving early closes the HTTP stream: vLLM aborts
         async for delta in stream:
             _check(deadline)
-            tokens = tally.add(delta)
-            answering = tally.answer_started  # a piece with answer text counts to the answer (tally.py)
-            if delta.reasoning or (tokens and not answering):
+            counted = tally.add(delta)  # (thinking, answer) tokens of this piece; see tally.py
+            thought, answered = counted if counted is not None else (None, None)
+            if delta.reasoning or thought:
                 thinking.append(delta.reasoning)
                 deltas += bool(delta.reasoning)
-                yield ThinkingDelta(delta.reasoning, tokens=0 if answering and tokens is not None else tokens)
-            if delta.content or (tokens and answering):
+                yield ThinkingDelta(delta.reasoning, tokens=thought)
+            if delta.content or answered:
                 answer.append(delta.content)
-                yield AnswerDelta(delta.content, tokens=tokens)
-            if limit is not None and not answering and _thinking_so_far(tally, deltas) > limit:
+                yield AnswerDelta(delta.content, tokens=answered)
+            if limit is not None and not tally.answer_started and _thinking_so_far(tally, deltas) > limit:
                 log.info("thinking passed its budget (%d tokens); asking for the answer", budget)
                 break
+    await tally.settle(client)
     out.thinking = "".join(thinking)
     out.thinking_tokens, out.answer_tokens, out.tokens_exact = tally.thinking, tally.answer, tally.exact
     if "".join(answer).strip() or not out.thinking.strip():

@@ -47,9 +47,14 @@ class ChatDelta:
     finish_reason: str | None = None
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
-    # Tokens this piece was generated from (vLLM's `token_ids`, asked for with `return_token_ids`);
-    # None when the server sends no ids. A piece may have ids and no text (`</think>`, the end token).
-    token_count: int | None = None
+    # The ids of the tokens this piece was generated from (vLLM's `token_ids`, asked for with
+    # `return_token_ids`); None when the server sends none. A piece may have ids and no text (`</think>`,
+    # the end token), and several tokens when the server merged steps.
+    token_ids: tuple[int, ...] | None = None
+
+    @property
+    def token_count(self) -> int | None:
+        return None if self.token_ids is None else len(self.token_ids)
 
 
 class ModelClient:
@@ -215,7 +220,7 @@ class ModelClient:
                     reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
                     content = delta.get("content") or ""
                     ids = choice.get("token_ids")
-                    token_count = len(ids) if isinstance(ids, list) else None
+                    token_ids = tuple(int(i) for i in ids) if isinstance(ids, list) else None
                     pieces += bool(reasoning or content)
                     if pieces > max_tokens:
                         break
@@ -224,7 +229,7 @@ class ModelClient:
                     if not server_splits and content:
                         reasoning, content = splitter.feed(content)
                     yield ChatDelta(str(reasoning), str(content), choice.get("finish_reason"),
-                                    token_count=token_count)
+                                    token_ids=token_ids)
                 if pieces > max_tokens:
                     _ignored_max_tokens(max_tokens)
                     break

@@ -120,7 +120,8 @@ async def test_thinking_counts_are_the_tokens_vllm_generated(client: ModelClient
               f"(streamed {answered}), vLLM generated {generated:.0f}")
         assert result.tokens_exact
         assert result.thinking_tokens + result.answer_tokens == generated
-        assert (streamed, answered) == (result.thinking_tokens, result.answer_tokens)
+        # Progress adds up to the same total (a piece vLLM merged across `</think>` is split only at the end).
+        assert streamed + answered == result.thinking_tokens + result.answer_tokens
         requests = result.attempts if isinstance(result, FixResult) else 1
         assert result.thinking_tokens == 24 * requests
 

@@ -10,6 +10,7 @@ again → Discard → nothing changed. Screenshots go to test-artifacts/vscode/.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,9 @@ def code_server(tmp_path: Path, fake_openai: FakeOpenAI) -> Iterator[CodeServer]
     state_dir.mkdir()
     with prepared_code_server(tmp_path / "code-server", state_dir, ARTIFACTS, "fix-preview") as server:
         settings = server.user_data / "User" / "settings.json"
-        settings.write_text(settings.read_text().rstrip().rstrip("}") + f',\n  "codepal.engine.url": "{fake_openai.url}"\n}}\n')
+        values = json.loads(settings.read_text())
+        values["codepal.engine.url"] = fake_openai.url
+        settings.write_text(json.dumps(values, indent=2))
         yield server
 
 

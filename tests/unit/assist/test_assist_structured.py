@@ -84,16 +84,33 @@ async def test_a_server_that_refuses_the_schema_is_asked_again_in_free_text(
     assert DOC == area_span().text
 
 
-def test_tally_counts_every_token_before_the_answer_as_thinking() -> None:
+def ids(count: int) -> tuple[int, ...]:
+    return tuple(range(100, 100 + count))
+
+
+def test_tally_counts_each_piece_by_its_kind() -> None:
     tally = TokenTally()
-    pieces = [ChatDelta(token_count=None), ChatDelta("Hmm", token_count=1), ChatDelta(" so", token_count=1),
-              ChatDelta(token_count=1),  # </think>: no text
-              ChatDelta(content="{", token_count=1), ChatDelta(content='"a"}', token_count=2),
-              ChatDelta(finish_reason="stop", token_count=1),  # the end token
-              ChatDelta(completion_tokens=7, reasoning_tokens=0)]
-    for piece in pieces:
-        tally.add(piece)
-    assert (tally.thinking, tally.answer, tally.exact) == (3, 4, True)
+    pieces = [ChatDelta(), ChatDelta("Hmm", token_ids=ids(1)), ChatDelta(" so", token_ids=ids(2)),
+              ChatDelta(token_ids=ids(1)),  # </think>: no text
+              ChatDelta(content="{", token_ids=ids(1)), ChatDelta(content='"a"}', token_ids=ids(2)),
+              ChatDelta(finish_reason="stop", token_ids=ids(1)),  # the end token
+              ChatDelta(completion_tokens=8, reasoning_tokens=0)]
+    counted = [tally.add(piece) for piece in pieces]
+    assert counted == [None, (1, 0), (2, 0), (1, 0), (0, 1), (0, 2), (0, 1), None]
+    assert (tally.thinking, tally.answer, tally.exact) == (4, 4, True)
+
+
+async def test_a_merged_piece_is_split_at_the_end_of_thinking(
+    fake_openai: FakeOpenAI, client: ModelClient
+) -> None:
+    end = (await client.tokenize("</think>"))[-1]  # the fake server's vocabulary
+    tally = TokenTally()
+    tally.add(ChatDelta("Hmm", token_ids=(7, 8)))
+    tally.add(ChatDelta(" ok", content="{}", token_ids=(9, end, 11, 12)))  # merged steps across </think>
+    tally.add(ChatDelta(completion_tokens=6))
+    assert (tally.thinking_ids, tally.answer_ids) == (2, 4)
+    await tally.settle(client)
+    assert (tally.thinking, tally.answer) == (4, 2)
 
 
 def test_tally_without_ids_estimates() -> None:
