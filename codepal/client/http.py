@@ -75,7 +75,7 @@ class ModelClient:
         self.model = model
         self.max_in_flight = max_in_flight
         self.in_flight = 0
-        self.requests_sent = 0
+        self.requests_sent = 0  # generation requests (streams); not /tokenize, /metrics or health probes
         self._tasks: dict[asyncio.Task[Any], BackendError | None] = {}
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.AsyncClient(
@@ -259,7 +259,6 @@ class ModelClient:
         if self.in_flight >= self.max_in_flight:
             raise BackendOverloaded(f"{self.in_flight} requests already in flight to the model server")
         self.in_flight += 1
-        self.requests_sent += 1
         task = asyncio.current_task()
         if task is not None:
             self._tasks[task] = None
@@ -294,6 +293,7 @@ class ModelClient:
     async def _stream(
         self, path: str, body: Mapping[str, Any], timeout: float | None
     ) -> AsyncGenerator[dict[str, Any], None]:
+        self.requests_sent += 1
         async with self._request("POST", path, body, timeout) as response:
             async for line in response.aiter_lines():
                 if not line.startswith("data:"):
