@@ -8,7 +8,7 @@ MODEL ?=
 TEST_MODEL := .cache/test-model
 PYTEST_ARGS ?=
 
-.PHONY: venv serve test test-model test-setup test-fast test-offline test-reliability lint bench vsix jupyter-build clean
+.PHONY: venv serve test test-model test-setup test-fast test-offline test-reliability lint bench bench-gpu vsix jupyter-build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ bench:
 	$(MAKE) venv ENGINE=cpu
 	$(MAKE) test-model ENGINE=cpu
 	$(BIN)/codepal bench --quick
+
+# The GPU figures (docs/bench/gpu-*.md): `codepal serve` on CUDA (R1's exact shape with random weights, or
+# MODEL=DIR), `codepal bench` through it, stop. BENCH_GPU_ARGS go to the script (e.g. --dp 2, --out DIR).
+bench-gpu:
+	$(MAKE) venv ENGINE=gpu
+	PYTHON=$(CURDIR)/$(BIN)/python bash scripts/bench-gpu.sh $(if $(MODEL),--model $(MODEL),) $(BENCH_GPU_ARGS)
 
 # The VS Code extension → vscode-client/codepal.vsix (type-check, lint, unit tests, package).
 vsix: venv

@@ -1,8 +1,5 @@
-"""Take the corrected code out of a chat answer: the best fenced block, else a code-only answer.
-
-R1 answers often quote the original code before the corrected one and may add a usage example after
-it, so "best" means: a block in the right language that looks like a version of the original and is
-not the original itself; among those the last one.
+"""Read a chat answer: strip leftover thinking and special tokens, split out fenced blocks (or a code-only
+run of lines), and the note after the code. Which block is the fix is placement's call (by structure).
 """
 
 from __future__ import annotations
@@ -97,26 +94,6 @@ def similarity(a: str, b: str) -> float:
 
 def _normalized(code: str) -> str:
     return "\n".join(line.strip() for line in code.strip().split("\n"))
-
-
-def best_block(blocks: list[CodeBlock], original: str, language: str) -> CodeBlock | None:
-    candidates = [b for b in blocks if b.code.strip()]
-    fitting = [b for b in candidates if tag_fits(b.tag, language)] or candidates
-    if not fitting:
-        return None
-    original_n = _normalized(original)
-    changed = [b for b in fitting if _normalized(b.code) != original_n]
-    versions = [b for b in changed if similarity(b.code, original) >= SIMILAR]
-    return (versions or changed or fitting)[-1]
-
-
-def extract_code(answer: str, original: str, language: str) -> str | None:
-    """The corrected code in `answer`, or None when the answer holds no usable code."""
-    text = strip_reasoning(answer)
-    block = best_block(code_blocks(text), original, language)
-    if block is not None:
-        return block.code
-    return unfenced_code(text, original, language)
 
 
 def unfenced_code(text: str, original: str, language: str) -> str | None:

@@ -17,14 +17,13 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from codepal.assist import prompts
-from codepal.assist.diff import keep_unchanged_lines, minimal_edits
+from codepal.assist.diff import minimal_edits
 from codepal.assist.explain import context_block
-from codepal.assist.extract import extract_code, note_after_code
-from codepal.assist.placement import place
+from codepal.assist.extract import note_after_code
+from codepal.assist.placement import Candidate, candidates_of, choose
 from codepal.assist.region import Region, region_of
-from codepal.assist.structured import StructuredFix, candidate_code, parse_fix, response_format
+from codepal.assist.structured import StructuredFix, parse_fix, response_format
 from codepal.assist.thinking import Generation, generate
-from codepal.assist.verify import verify
 from codepal.client import ModelClient
 from codepal.config import AssistConfig
 from codepal.errors import BackendProtocolError
@@ -110,11 +109,11 @@ async def fix(
             _FREE_TEXT[client] = True
         answer_format = "json" if parsed is not None else "text"
         if parsed is not None:
-            new_text, error = fixed_structured(region, parsed, language)
+            new_text, error = fixed_structured(region, parsed, language, problem, context)
         elif structured and out.answer.lstrip().startswith("{"):
             new_text, error = None, "the answer's JSON was incomplete (it may have run out of assist.max_answer_tokens)"
         else:
-            new_text, error = fixed_document(region, out.answer, language)
+            new_text, error = fixed_document(region, out.answer, language, problem, context, out.cut)
         if new_text is not None:
             edits = minimal_edits(span.text, new_text)
             changed = sum(len(split_lines(e.new_text)) for e in edits)
@@ -132,26 +131,28 @@ def _counts(outs: list[Generation], answer_format: AnswerFormat) -> dict[str, An
             "tokens_exact": all(o.tokens_exact for o in outs)}
 
 
-def fixed_structured(region: Region, answer: StructuredFix, language: str) -> tuple[str | None, str]:
-    """The thin hand-off of a JSON answer to placement and verification (one candidate: code + imports)."""
+def fixed_structured(region: Region, answer: StructuredFix, language: str, problem: Problem | None = None,
+                     context: str = "") -> tuple[str | None, str]:
+    """The thin hand-off of a JSON answer to placement and verification: one candidate, code + imports."""
     if not answer.code.strip():
         return None, "the answer's code was empty"
-    return placed(region, candidate_code(answer, region.document), language)
+    candidate = Candidate(answer.code, language, answer.imports, origin="structured")
+    return fixed_from_candidates(region, [candidate], language, problem, context)
 
 
-def fixed_document(region: Region, answer: str, language: str) -> tuple[str | None, str]:
-    """(the verified fixed document, "") or (None, why not) for one answer."""
-    code = extract_code(answer, region.code, language)
-    if code is None:
-        return None, "the answer contained no code block with the corrected code"
-    return placed(region, code, language)
+def fixed_document(region: Region, answer: str, language: str, problem: Problem | None = None,
+                   context: str = "", cut: bool = False) -> tuple[str | None, str]:
+    """(the verified fixed document, "") or (None, why not) for one free-text answer; `cut`: it ran out of
+    tokens."""
+    candidates = candidates_of(answer, region.code, language, cut)
+    if cut and not candidates:
+        return None, "the answer ran out of tokens (assist.max_answer_tokens) before its code was complete"
+    return fixed_from_candidates(region, candidates, language, problem, context)
 
 
-def placed(region: Region, code: str, language: str) -> tuple[str | None, str]:
-    document = region.document
-    new_text, reason = place(region, code)
-    if new_text is None:
-        return None, reason
-    new_text = keep_unchanged_lines(document, new_text)
-    verdict = verify(document, new_text, language, region.first_line)
-    return (new_text, "") if verdict.ok else (None, verdict.reason)
+def fixed_from_candidates(region: Region, candidates: list[Candidate], language: str,
+                          problem: Problem | None = None, context: str = "") -> tuple[str | None, str]:
+    """The same for candidates made any other way (a structured answer gives exactly one)."""
+    problem_text = f"{problem.message}\n{problem.traceback}" if problem is not None else ""
+    choice = choose(region, language, candidates, problem_text, context)
+    return choice.text, choice.reason

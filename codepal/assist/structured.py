@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from codepal.assist.extract import strip_reasoning
-from codepal.text.lines import split_lines
 
 SCHEMA_NAME = "codepal_fix"
 # Bounds keep even a model that never stops (the random test model) inside the answer's token budget:
@@ -74,12 +73,3 @@ def parse_fix(answer: str) -> StructuredFix | None:
         return None
     clean = tuple(line.strip() for line in imports if line.strip())
     return StructuredFix(data["code"], clean, " ".join(explanation.split()))
-
-
-def candidate_code(fix: StructuredFix, document: str) -> str:
-    """The hand-off to placement as it takes code today: the imports the document lacks, in front of
-    the code (an answer's "imports + function" block). With a placement that takes imports apart
-    (a Candidate with code and imports), pass `fix.code` and `fix.imports` to it instead."""
-    present = {line.strip() for line in split_lines(document)}
-    missing = [line for line in fix.imports if line not in present]
-    return "\n".join([*missing, "", fix.code]) if missing else fix.code

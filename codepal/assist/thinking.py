@@ -48,6 +48,7 @@ class Generation:
     thinking_tokens: int = 0
     answer_tokens: int = 0
     tokens_exact: bool = False  # counted from the server's token ids (see tally.py), not estimated
+    cut: bool = False  # the answer ran out of tokens (finish_reason "length"): its last block may be cut
 
 
 def guard_limit(budget: int) -> int | None:
@@ -86,6 +87,8 @@ async def generate(
             if delta.content or answered:
                 answer.append(delta.content)
                 yield AnswerDelta(delta.content, tokens=answered)
+            if delta.finish_reason:
+                out.cut = delta.finish_reason == "length"
             if limit is not None and not tally.answer_started and _thinking_so_far(tally, deltas) > limit:
                 log.info("thinking passed its budget (%d tokens); asking for the answer", budget)
                 break
@@ -96,7 +99,7 @@ async def generate(
         out.answer = "".join(answer)
         return
     # Thinking without an answer: cut by the guard, or the generation ran out of tokens mid-thought.
-    async for event in _answer_after(client, prompt, out.thinking, config, deadline, extra):
+    async for event in _answer_after(client, prompt, out.thinking, config, deadline, out, extra):
         answer.append(event.text)
         out.answer_tokens += event.tokens or 0
         yield event
@@ -104,7 +107,7 @@ async def generate(
 
 
 async def _answer_after(
-    client: ModelClient, prompt: str, thinking: str, config: AssistConfig, deadline: float,
+    client: ModelClient, prompt: str, thinking: str, config: AssistConfig, deadline: float, out: Generation,
     extra: Mapping[str, Any] | None,
 ) -> AsyncIterator[AnswerDelta]:
     if not _NO_PREFILL.get(client):
@@ -112,7 +115,7 @@ async def _answer_after(
         prefill = "<think>\n" + thinking.rstrip() + "\n</think>\n\n"
         messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content": prefill}]
         try:
-            async for event in _continue(client, messages, config, deadline, extra):
+            async for event in _continue(client, messages, config, deadline, out, extra):
                 yield event
             return
         except BackendProtocolError as exc:
@@ -122,13 +125,13 @@ async def _answer_after(
             _NO_PREFILL[client] = True
     notes = prompts.render("continue", prompt=prompt, thinking=thinking.strip())
     messages = [{"role": "user", "content": notes}, {"role": "assistant", "content": ""}]
-    async for event in _continue(client, messages, config, deadline, extra):
+    async for event in _continue(client, messages, config, deadline, out, extra):
         yield event
 
 
 async def _continue(
     client: ModelClient, messages: list[dict[str, str]], config: AssistConfig, deadline: float,
-    extra: Mapping[str, Any] | None,
+    out: Generation, extra: Mapping[str, Any] | None,
 ) -> AsyncIterator[AnswerDelta]:
     """Every generated token of a continuation is answer: the events carry their token counts (an
     event without text may carry the end token's)."""
@@ -145,6 +148,8 @@ async def _continue(
             text = delta.reasoning + delta.content
             if text or delta.token_count:
                 yield AnswerDelta(text, tokens=delta.token_count)
+            if delta.finish_reason:
+                out.cut = delta.finish_reason == "length"
 
 
 def _thinking_so_far(tally: TokenTally, deltas: int) -> int:

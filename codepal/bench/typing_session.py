@@ -36,6 +36,7 @@ class SessionLog:
     requests: list[Pending] = field(default_factory=list)
     shown: int = 0
     to_shown_ms: list[float] = field(default_factory=list)  # last keystroke of a burst → suggestion
+    to_answer_ms: list[float] = field(default_factory=list)  # … → its answer, shown or empty
     bursts: int = 0
     bursts_shown: int = 0
     running_after: list[float] = field(default_factory=list)
@@ -90,6 +91,8 @@ async def play(editor: Editor, target: Target, uri: str, script: Script) -> dict
         last_key = previous.sent_at if previous is not None else time.perf_counter()
         pause_end = time.perf_counter() + burst.pause_ms / 1000
         if previous is not None and await _wait(previous, ANSWER_TIMEOUT_S):
+            if previous.arrived_at is not None and previous.future.exception() is None:
+                log.to_answer_ms.append((previous.arrived_at - last_key) * 1000)
             if _has_items(previous):
                 assert previous.arrived_at is not None
                 log.shown += 1
@@ -138,6 +141,9 @@ def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: d
         "bursts_with_suggestion": log.bursts_shown,
         "to_shown_ms_median": _r(median(log.to_shown_ms)),
         "to_shown_ms": summarize(log.to_shown_ms),
+        # The same wait whether or not post-processing kept any text (random weights' text often goes).
+        "to_answer_ms_median": _r(median(log.to_answer_ms)),
+        "to_answer_ms": summarize(log.to_answer_ms),
         "running_after_300ms_max": max(log.running_after) if log.running_after else None,
         "answer_timeouts": log.timeouts,
         "generated_tokens": waste["generated"],

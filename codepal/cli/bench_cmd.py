@@ -14,7 +14,10 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from codepal.bench.runner import Plan
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -35,6 +38,64 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         help="where the tiny test model is (built there if missing)")
     parser.add_argument("--only", help="comma-separated scenarios: stages, overhead, typing, layout, "
                         "type-through, concurrency, assist (default: all)")
+    scale = parser.add_argument_group("scale (to size the run for a GPU; each overrides the plan's value)")
+    scale.add_argument("--editors", type=_counts, help="concurrency levels, e.g. 1,16,64,256 simulated editors")
+    scale.add_argument("--requests-per-editor", type=int, help="completions each editor asks for, per level")
+    scale.add_argument("--language-servers", type=int,
+                       help="`codepal lsp` processes the concurrency editors share (one document each)")
+    scale.add_argument("--thinking-budget", type=int, help="explain/fix thinking budget (tokens)")
+    scale.add_argument("--answer-tokens", type=int, help="explain/fix answer tokens after thinking")
+    scale.add_argument("--completion", action="append", default=[], metavar="KEY=VALUE",
+                       help="a completion setting for every language server, e.g. max_tokens_line=32 "
+                       "(repeatable; defaults: temperature=0, 16-token answers for the tiny model)")
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("editor counts must be at least 1")
+    return counts
+
+
+def scaled_plan(plan: Plan, args: argparse.Namespace) -> Plan:
+    """`plan` with the scale flags that were given applied."""
+    import dataclasses
+
+    changes: dict[str, Any] = {}
+    levels = plan.concurrency
+    if args.editors or args.requests_per_editor:
+        each = args.requests_per_editor or (levels[-1][1] if levels else 4)
+        counts = args.editors or tuple(count for count, _ in levels)
+        changes["concurrency"] = tuple((count, each) for count in counts)
+    for flag, name in (("language_servers", "language_servers"), ("thinking_budget", "thinking_budget"),
+                       ("answer_tokens", "answer_tokens")):
+        if getattr(args, flag) is not None:
+            changes[name] = getattr(args, flag)
+    return dataclasses.replace(plan, **changes) if changes else plan
+
+
+def completion_overrides(pairs: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` flags as completion settings (values read as TOML literals, else plain strings),
+    checked against the configuration model."""
+    import tomllib
+
+    from codepal.config import CodepalConfig
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--completion {pair!r}: expected KEY=VALUE")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        out[key.strip()] = value
+    CodepalConfig().merged({"completion": out}, "--completion")  # raises ConfigError on a bad key or value
+    return out
 
 
 def _command(argv: list[str]) -> str:
@@ -53,8 +114,15 @@ def _command(argv: list[str]) -> str:
 def run(args: argparse.Namespace) -> int:
     from codepal.bench import chart, report
     from codepal.bench.runner import PLANS, SCENARIOS, Options, run_bench
+    from codepal.bench.server import COMPLETION_OPTIONS
+    from codepal.engine.device import describe_gpus, gpus, has_cuda_gpu
 
-    plan = PLANS["smoke" if args.smoke else "quick" if args.quick else "full"]
+    plan = scaled_plan(PLANS["smoke" if args.smoke else "quick" if args.quick else "full"], args)
+    try:
+        COMPLETION_OPTIONS.update(completion_overrides(args.completion))
+    except ValueError as exc:
+        print(f"codepal: {exc}", file=sys.stderr)
+        return 2
     only = tuple(s.strip() for s in args.only.split(",")) if args.only else SCENARIOS
     unknown = [s for s in only if s not in SCENARIOS]
     if unknown:
@@ -76,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
                       command=_command(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "codepal bench")
     out = args.out or Path("results") / time.strftime("%Y%m%d-%H%M%S")
     result, code = asyncio.run(run_bench(options))
+    if has_cuda_gpu():  # the engine's card, when it runs on this machine (`--running`, the GPU script)
+        result["meta"]["gpus"] = describe_gpus(gpus())
     rows = report.all_rows(result)
     server = result["meta"].get("server", {})
     title = (f"{options.command}  ·  {server.get('mode', '')}  ·  model {server.get('model')}  ·  "
@@ -110,8 +180,9 @@ def _summary(result: dict[str, Any], command: str, table: str, chart: bool) -> s
         f"Server: {server.get('mode')}, model `{server.get('model')}` on {server.get('device')}. "
         f"Machine: {meta.get('cpus')} CPUs, load average {meta.get('loadavg_start')} at the start and "
         f"{meta.get('loadavg_end')} at the end. Completion settings for every language server: "
-        f"`{meta.get('options', {}).get('completion')}` (temperature 0 and 16-token answers: the tiny "
-        "random model's text is gibberish; post-processing drops some answers).",
+        f"`{meta.get('options', {}).get('completion')}` (temperature 0, so both paths of a comparison "
+        "generate the same; a random model's text is gibberish and post-processing drops some answers)."
+        + (f" GPU: {meta['gpus']}." if meta.get("gpus") else ""),
         "",
         table,
     ]
@@ -138,7 +209,7 @@ def notes(result: dict[str, Any]) -> list[str]:
         "- **Wasted tokens** = tokens of requests aborted mid-generation (vLLM's generated-token counter minus "
         "the per-request histogram of finished requests) plus finished requests whose answer was never shown "
         "(at the mean tokens of a finished request).",
-        f"- **Prefix cache**: vLLM's CPU backend caches whole blocks of {lookup(result, 'prefix_cache.block_size')}"
+        f"- **Prefix cache**: vLLM caches whole blocks of {lookup(result, 'prefix_cache.block_size')}"
         " tokens. The layout rows replay the same typing straight to vLLM with the context block moved.",
     ]
     if isinstance(flips, list) and flips:

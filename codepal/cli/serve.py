@@ -11,6 +11,7 @@ import time
 
 from codepal.cli.common import add_engine_options, config_from_args
 from codepal.engine import Engine, EngineState
+from codepal.engine.device import describe_gpus, gpus
 from codepal.engine.model_files import require_local_model
 from codepal.engine.state import EngineInfo, remove_state, write_state
 from codepal.paths import state_dir
@@ -88,7 +89,8 @@ async def _serve(engine: Engine) -> int:
         return 130
     info = starting.result()  # raises CodepalError with vLLM's last lines when it failed
     engine.add_listener(on_state)
-    print(f"codepal: serving {info.model} at {info.url} ({engine.device}; ready in "
+    device = engine.device if engine.device == "cpu" else f"cuda: {describe_gpus(gpus())}"
+    print(f"codepal: serving {info.model} at {info.url} ({device}; ready in "
           f"{engine.ready_after_s:.1f} s). Ctrl-C stops.", flush=True)
     await signals
     print("codepal: stopping…", file=sys.stderr, flush=True)

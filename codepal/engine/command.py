@@ -73,4 +73,9 @@ def build_env(config: EngineConfig, api_key: str, device: Device,
     env["PYTHONUNBUFFERED"] = "1"
     if device == "cpu":
         env.setdefault("VLLM_CPU_KVCACHE_SPACE", str(config.cpu_kvcache_space_gib))
+    else:
+        # vLLM 0.26 runs Qwen2 on its V2 model runner by default on CUDA, and that runner rejects every
+        # request carrying `thinking_token_budget` (400), which explain and fix send. The V1 runner
+        # enforces the budget. Set VLLM_USE_V2_MODEL_RUNNER=1 to override (the budget then fails).
+        env.setdefault("VLLM_USE_V2_MODEL_RUNNER", "0")
     return env

@@ -6,6 +6,8 @@ import importlib.metadata
 import importlib.util
 import os
 import shutil
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +29,51 @@ def has_cuda_gpu() -> bool:
     return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
 
+@dataclass(frozen=True)
+class Gpu:
+    name: str
+    memory_mib: int
+    free_mib: int
+
+
+GPU_QUERY = ["nvidia-smi", "--query-gpu=name,memory.total,memory.free", "--format=csv,noheader,nounits"]
+
+
+def parse_gpus(text: str) -> list[Gpu]:
+    """`nvidia-smi --query-gpu=name,memory.total,memory.free --format=csv,noheader,nounits` output."""
+    gpus = []
+    for line in text.splitlines():
+        name, _, rest = line.strip().rpartition(", ")  # the name may hold commas; the numbers do not
+        name, _, total = name.rpartition(", ")
+        try:
+            gpus.append(Gpu(name.strip(), int(float(total)), int(float(rest))))
+        except ValueError:
+            continue
+    return gpus
+
+
+def gpus(timeout: float = 10.0) -> list[Gpu]:
+    """The NVIDIA GPUs `nvidia-smi` lists (empty without one); no torch import, no CUDA context."""
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        done = subprocess.run(GPU_QUERY, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return parse_gpus(done.stdout) if done.returncode == 0 else []
+
+
+def describe_gpus(found: list[Gpu]) -> str:
+    """`1 × NVIDIA H200 (143771 MiB, 143000 MiB free)`, or `2 × …` when all are alike."""
+    if not found:
+        return "no GPU listed by nvidia-smi"
+    kinds = {(gpu.name, gpu.memory_mib) for gpu in found}
+    if len(kinds) == 1:
+        free = min(gpu.free_mib for gpu in found)
+        return f"{len(found)} × {found[0].name} ({found[0].memory_mib} MiB, {free} MiB free)"
+    return "; ".join(f"{gpu.name} ({gpu.memory_mib} MiB)" for gpu in found)
+
+
 def detect_device() -> Device:
     forced = os.environ.get("CODEPAL_DEVICE")
     if forced in ("cuda", "cpu"):
@@ -41,3 +88,8 @@ def resolve_dtype(dtype: str, device: Device) -> str:
     if dtype != "auto":
         return dtype
     return "half" if device == "cuda" else "bfloat16"
+
+
+def describe_dtype(dtype: str) -> str:
+    names = {"half": "FP16", "float16": "FP16", "bfloat16": "BF16", "float32": "FP32"}
+    return f"{dtype} ({names[dtype]})" if dtype in names else dtype

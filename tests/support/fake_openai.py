@@ -31,6 +31,7 @@ class Behaviour:
     first_delay_s: float = 0.0
     chunk_delay_s: float = 0.0
     drop_after: int = 1
+    finish_reason: str = "stop"  # "length": the answer ran out of tokens
 
 
 @dataclass
@@ -174,7 +175,7 @@ class FakeOpenAI:
                 if await _client_gone(reader, b.chunk_delay_s):
                     record.closed_by_client = True
                     return False
-            writer.write(_event(None, chat, finish=True) + b"data: [DONE]\n\n")
+            writer.write(_event(None, chat, finish=b.finish_reason) + b"data: [DONE]\n\n")
         await writer.drain()
         return False
 
@@ -201,10 +202,10 @@ async def _client_gone(reader: asyncio.StreamReader, wait_s: float) -> bool:
         return True
 
 
-def _event(chunk: Any, chat: bool, finish: bool = False) -> bytes:
+def _event(chunk: Any, chat: bool, finish: str = "") -> bytes:
     if chat:
         if finish:
-            choice: dict[str, Any] = {"index": 0, "delta": {}, "finish_reason": "stop"}
+            choice: dict[str, Any] = {"index": 0, "delta": {}, "finish_reason": finish}
         elif isinstance(chunk, tuple):
             reasoning, content = chunk
             delta = {k: v for k, v in (("reasoning", reasoning), ("content", content)) if v}
@@ -213,6 +214,6 @@ def _event(chunk: Any, chat: bool, finish: bool = False) -> bytes:
             choice = {"index": 0, "delta": {"content": chunk}, "finish_reason": None}
         payload = {"object": "chat.completion.chunk", "choices": [choice]}
     else:
-        choice = {"index": 0, "text": "" if finish else chunk, "finish_reason": "stop" if finish else None}
+        choice = {"index": 0, "text": "" if finish else chunk, "finish_reason": finish or None}
         payload = {"object": "text_completion", "choices": [choice]}
     return b"data: " + json.dumps(payload).encode() + b"\n\n"

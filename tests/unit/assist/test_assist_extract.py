@@ -1,58 +1,58 @@
-"""Taking the corrected code out of an answer: a table of code-fence cases (after jupyter-ai's)."""
+"""Taking the candidate code out of an answer: a table of code-fence cases (after jupyter-ai's)."""
 
 from __future__ import annotations
 
 import pytest
 
-from codepal.assist.extract import code_blocks, extract_code, note_after_code, strip_reasoning, tag_fits
+from codepal.assist.extract import code_blocks, note_after_code, strip_reasoning, tag_fits
+from codepal.assist.placement import candidates_of
 
 ORIGINAL = "def add(a, b):\n    return a - b"
 FIXED = "def add(a, b):\n    return a + b"
 
 CASES = [
-    ("plain fence with tag", f"```python\n{FIXED}\n```", FIXED),
-    ("fence without tag", f"```\n{FIXED}\n```", FIXED),
-    ("short tag", f"```py\n{FIXED}\n```", FIXED),
-    ("tilde fence", f"~~~python\n{FIXED}\n~~~", FIXED),
+    ("plain fence with tag", f"```python\n{FIXED}\n```", [FIXED]),
+    ("fence without tag", f"```\n{FIXED}\n```", [FIXED]),
+    ("short tag", f"```py\n{FIXED}\n```", [FIXED]),
+    ("tilde fence", f"~~~python\n{FIXED}\n~~~", [FIXED]),
     ("preamble and trailing note",
-     f"Here is the fix:\n\n```python\n{FIXED}\n```\n\nI changed `-` to `+`.", FIXED),
-    ("unclosed fence runs to the end", f"```python\n{FIXED}\n", FIXED),
-    ("closing fence glued to the code", f"```python\n{FIXED}```", FIXED),
-    ("indented fence (inside a list)", f"1. Fix:\n   ```python\n{FIXED}\n   ```", FIXED),
+     f"Here is the fix:\n\n```python\n{FIXED}\n```\n\nI changed `-` to `+`.", [FIXED]),
+    ("unclosed fence runs to the end", f"```python\n{FIXED}\n", [FIXED]),
+    ("closing fence glued to the code", f"```python\n{FIXED}```", [FIXED]),
+    ("indented fence (inside a list)", f"1. Fix:\n   ```python\n{FIXED}\n   ```", [FIXED]),
     ("four backticks hold a triple fence",
-     f"````python\n{FIXED}\n# ```not a fence end```\n````", FIXED + "\n# ```not a fence end```"),
-    ("original quoted first, fix last",
-     f"```python\n{ORIGINAL}\n```\nFixed:\n```python\n{FIXED}\n```", FIXED),
-    ("fix first, usage example after",
-     f"```python\n{FIXED}\n```\nUse it:\n```python\nprint(add(1, 2))\n```", FIXED),
-    ("other-language block ignored", f"```python\n{FIXED}\n```\n```bash\npython add.py\n```", FIXED),
+     f"````python\n{FIXED}\n# ```not a fence end```\n````", [FIXED + "\n# ```not a fence end```"]),
+    ("original quoted first, fix last: both, placement decides",
+     f"```python\n{ORIGINAL}\n```\nFixed:\n```python\n{FIXED}\n```", [ORIGINAL, FIXED]),
+    ("fix first, usage example after: both, placement decides",
+     f"```python\n{FIXED}\n```\nUse it:\n```python\nprint(add(1, 2))\n```", [FIXED, "print(add(1, 2))"]),
+    ("other-language block ignored", f"```python\n{FIXED}\n```\n```bash\npython add.py\n```", [FIXED]),
+    ("wrong tag kept when it parses", f"```javascript\n{FIXED}\n```", [FIXED]),
+    ("a diff is a diff", "```diff\n-    return a - b\n+    return a + b\n```", ["diff"]),
     ("think block before the answer",
-     f"<think>\n```python\nwrong()\n```\n</think>\n```python\n{FIXED}\n```", FIXED),
+     f"<think>\n```python\nwrong()\n```\n</think>\n```python\n{FIXED}\n```", [FIXED]),
     ("think close only (opened in the prompt)",
-     f"hmm ```python\nwrong()```\n</think>\n```python\n{FIXED}\n```", FIXED),
-    ("special tokens dropped", f"```python\n{FIXED}\n```<｜end▁of▁sentence｜>", FIXED),
-    ("code-only answer", FIXED, FIXED),
-    ("code-only answer with a note after", f"{FIXED}\n\nI changed the minus to a plus.", FIXED),
-    ("prose only", "The function subtracts instead of adding. Use a plus sign.", None),
-    ("empty", "", None),
-    ("unfinished thinking only", "<think>\nLet me see what `add` does", None),
-    ("unfenced prose-like code does not parse", "Change the line to return a plus b.", None),
+     f"hmm ```python\nwrong()```\n</think>\n```python\n{FIXED}\n```", [FIXED]),
+    ("special tokens dropped", f"```python\n{FIXED}\n```<｜end▁of▁sentence｜>", [FIXED]),
+    ("code-only answer", FIXED, [FIXED]),
+    ("code-only answer with a note after", f"{FIXED}\n\nI changed the minus to a plus.", [FIXED]),
+    ("prose only", "The function subtracts instead of adding. Use a plus sign.", []),
+    ("empty", "", []),
+    ("unfinished thinking only", "<think>\nLet me see what `add` does", []),
+    ("unfenced prose-like code does not parse", "Change the line to return a plus b.", []),
 ]
 
 
 @pytest.mark.parametrize(("answer", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extract_code(answer: str, expected: str | None) -> None:
-    assert extract_code(answer, ORIGINAL, "python") == expected
-
-
-def test_only_copies_of_the_original_are_returned_as_is() -> None:
-    # The verifier, not the extractor, rejects "no change": the extractor reports what was there.
-    assert extract_code(f"```python\n{ORIGINAL}\n```", ORIGINAL, "python") == ORIGINAL
+def test_candidates(answer: str, expected: list[str]) -> None:
+    found = candidates_of(answer, ORIGINAL, "python")
+    assert [c.origin if c.origin == "diff" else c.code for c in found] == expected
 
 
 def test_language_without_grammar_accepts_similar_unfenced_code() -> None:
     original = "SELECT a FROM t WHERE b = 1"
-    assert extract_code("SELECT a FROM t WHERE b = 2", original, "sql") == "SELECT a FROM t WHERE b = 2"
+    found = candidates_of("SELECT a FROM t WHERE b = 2", original, "sql")
+    assert [c.code for c in found] == ["SELECT a FROM t WHERE b = 2"]
 
 
 def test_blocks_keep_their_tags_and_closed_state() -> None:

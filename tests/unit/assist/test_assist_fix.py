@@ -157,7 +157,7 @@ async def test_a_fragment_of_a_long_span_is_refused(
     fragment = r1_answer("return x * 7")
     fake_openai.push(fragment, fragment)
     _, result = await run(client, CodeSpan(DOC, 0, len(DOC), "python"), config)
-    assert not result.ok and "fragment" in result.message
+    assert not result.ok and "place is unclear" in result.message
 
 
 async def test_backend_errors_propagate(

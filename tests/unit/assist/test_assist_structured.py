@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from codepal.assist import fix
-from codepal.assist.structured import StructuredFix, candidate_code, fix_schema, parse_fix, response_format
+from codepal.assist.structured import StructuredFix, fix_schema, parse_fix, response_format
 from codepal.assist.tally import TokenTally
 from codepal.client import ChatDelta, ModelClient
 from codepal.config import AssistConfig
@@ -39,10 +39,15 @@ def test_parse_reads_the_object_and_refuses_other_shapes() -> None:
         assert parse_fix(text) is None, text
 
 
-def test_candidate_code_puts_only_missing_imports_before_the_code() -> None:
-    fix_ = StructuredFix("def f():\n    return os.sep", ("import math", "import os"), "")
-    assert candidate_code(fix_, "import math\n") == "import os\n\ndef f():\n    return os.sep"
-    assert candidate_code(StructuredFix("x", ("import math",), ""), "import math\n") == "x"
+async def test_a_json_answers_imports_join_the_import_block(
+    fake_openai: FakeOpenAI, client: ModelClient, config: AssistConfig
+) -> None:
+    code = "def area(r):\n    return math.pi * r ** 2 + len(os.sep) * 0"
+    fake_openai.push(json_answer(code, imports=["import os", "import math"]))
+    result = [e async for e in fix(client, area_span(), None, config)][-1]
+    assert isinstance(result, FixResult) and result.ok and result.answer_format == "json", result
+    assert result.new_text is not None and result.new_text.startswith("import math\nimport os\n")
+    assert result.new_text.count("import math") == 1
 
 
 async def test_a_json_answer_is_placed_and_the_result_says_so(

@@ -1,0 +1,223 @@
+"""A document's top-level structure by tree-sitter: imports, definitions (with their nested methods) and
+other statements, each with its code-point range. What placement maps an answer onto, and what
+verification compares before and after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tree_sitter import Node, Tree
+
+from codepal.syntax import normalize_language, parse
+
+Kind = Literal["import", "def", "other", "comment", "header"]
+
+_JS_FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "method_definition"})
+_JS_TYPES = frozenset({"class_declaration", "abstract_class_declaration", "interface_declaration",
+                       "type_alias_declaration", "enum_declaration"})
+_JS_FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "function", "generator_function"})
+FUNCTIONS: dict[str, frozenset[str]] = {
+    "python": frozenset({"function_definition"}),
+    "javascript": _JS_FUNCTIONS, "typescript": _JS_FUNCTIONS,
+    "go": frozenset({"function_declaration", "method_declaration"}),
+    "rust": frozenset({"function_item"}),
+    "java": frozenset({"method_declaration", "constructor_declaration"}),
+    "c": frozenset({"function_definition"}), "cpp": frozenset({"function_definition"}),
+}
+TYPES: dict[str, frozenset[str]] = {
+    "python": frozenset({"class_definition"}),
+    "javascript": _JS_TYPES, "typescript": _JS_TYPES,
+    "go": frozenset({"type_declaration"}),
+    "rust": frozenset({"impl_item", "struct_item", "enum_item", "trait_item", "mod_item"}),
+    "java": frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"}),
+    "c": frozenset({"struct_specifier"}),
+    "cpp": frozenset({"class_specifier", "struct_specifier", "namespace_definition"}),
+}
+IMPORTS: dict[str, frozenset[str]] = {
+    "python": frozenset({"import_statement", "import_from_statement", "future_import_statement"}),
+    "javascript": frozenset({"import_statement"}), "typescript": frozenset({"import_statement"}),
+    "go": frozenset({"import_declaration"}),
+    "rust": frozenset({"use_declaration", "extern_crate_declaration"}),
+    "java": frozenset({"import_declaration"}),
+    "c": frozenset({"preproc_include"}), "cpp": frozenset({"preproc_include"}),
+}
+HEADERS = frozenset({"package_clause", "package_declaration"})
+_WRAPPERS = frozenset({"decorated_definition", "export_statement"})
+_BODIES = frozenset({"block", "class_body", "declaration_list", "field_declaration_list", "statement_block"})
+
+
+def grammar_language(language: str) -> str:
+    """The structure tables' key: `typescriptreact` reads like `typescript`, `javascriptreact` like JS."""
+    lang = normalize_language(language)
+    return {"typescriptreact": "typescript", "javascriptreact": "javascript"}.get(lang, lang)
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: Kind
+    start: int  # code-point offsets in the text
+    end: int
+    name: str = ""  # a definition's name ("Type.method" for a Go method)
+    def_kind: str = ""  # "function" or "type"
+    body: tuple[int, int] | None = None  # a function's body block
+    children: tuple[Item, ...] = field(default=())
+
+    def text(self, source: str) -> str:
+        return source[self.start:self.end]
+
+
+@dataclass(frozen=True)
+class Structure:
+    text: str
+    language: str
+    items: tuple[Item, ...]
+    errors: bool  # the parse has ERROR or MISSING nodes
+
+    def definitions(self) -> list[tuple[tuple[str, ...], Item]]:
+        """Every definition with its path of names (a method: (class, method)), outermost first."""
+        out: list[tuple[tuple[str, ...], Item]] = []
+
+        def walk(items: tuple[Item, ...], path: tuple[str, ...]) -> None:
+            for item in items:
+                if item.kind == "def":
+                    out.append(((*path, item.name), item))
+                    walk(item.children, (*path, item.name))
+        walk(self.items, ())
+        return out
+
+    def imports(self) -> list[Item]:
+        return [item for item in self.items if item.kind == "import"]
+
+
+def structure(text: str, language: str) -> Structure | None:
+    """None when the language has no grammar with structure tables."""
+    lang = grammar_language(language)
+    if lang not in FUNCTIONS:
+        return None
+    tree: Tree | None = parse(text, lang)
+    if tree is None:
+        return None
+    offsets = _Offsets(text)
+    items = tuple(_item(child, lang, offsets) for child in tree.root_node.children if child.type != ";")
+    return Structure(text, lang, items, tree.root_node.has_error)
+
+
+class _Offsets:
+    """Byte → code-point offsets (identity for ASCII text; else one table, built once)."""
+
+    def __init__(self, text: str) -> None:
+        self.table: list[int] | None = None
+        if not text.isascii():
+            self.table = []
+            for index, char in enumerate(text):
+                self.table.extend([index] * len(char.encode("utf-8", "surrogatepass")))
+            self.table.append(len(text))
+
+    def __call__(self, byte: int) -> int:
+        return byte if self.table is None else self.table[min(byte, len(self.table) - 1)]
+
+
+def _item(node: Node, lang: str, offsets: _Offsets) -> Item:
+    start, end = offsets(node.start_byte), offsets(node.end_byte)
+    text = node.text or b""
+    end -= len(text) - len(text.rstrip(b"\r\n"))  # `#include` nodes own their line break
+    if node.type in IMPORTS[lang] or _is_require(node, lang):
+        return Item("import", start, end)
+    if node.type in HEADERS:
+        return Item("header", start, end)
+    if node.type == "comment" or node.type == "line_comment" or node.type == "block_comment":
+        return Item("comment", start, end)
+    definition = _definition(node, lang)
+    if definition is None:
+        return Item("other", start, end)
+    core, def_kind = definition
+    body = core.child_by_field_name("body")
+    children: tuple[Item, ...] = ()
+    if def_kind == "type":
+        container = body if body is not None else _first(core, _BODIES)
+        if container is None and core.type == "type_declaration":
+            container = None
+        if container is not None:
+            children = tuple(c for c in (_item(n, lang, offsets) for n in container.named_children)
+                             if c.kind == "def")
+    body_range = (offsets(body.start_byte), offsets(body.end_byte)) if body is not None else None
+    return Item("def", start, end, _name(core, lang), def_kind, body_range if def_kind == "function" else None,
+                children)
+
+
+def _definition(node: Node, lang: str) -> tuple[Node, str] | None:
+    """The definition a top-level or class-body node is (through decorators, `export`, `const f = () =>`)."""
+    core = node
+    while core.type in _WRAPPERS:
+        inner = core.child_by_field_name("definition") or core.child_by_field_name("declaration")
+        if inner is None:
+            return None
+        core = inner
+    if core.type in FUNCTIONS[lang]:
+        return core, "function"
+    if core.type in TYPES[lang]:
+        return core, "type"
+    if core.type in ("lexical_declaration", "variable_declaration") and lang in ("javascript", "typescript"):
+        declarators = [c for c in core.named_children if c.type == "variable_declarator"]
+        if len(declarators) == 1:
+            value = declarators[0].child_by_field_name("value")
+            if value is not None and value.type in _JS_FUNCTION_VALUES:
+                return declarators[0], "function"
+    return None
+
+
+def _name(core: Node, lang: str) -> str:
+    if core.type == "impl_item":
+        trait, kind = core.child_by_field_name("trait"), core.child_by_field_name("type")
+        own = _text(kind)
+        return f"{_text(trait)} for {own}" if trait is not None else own
+    if core.type == "type_declaration":
+        spec = _first(core, frozenset({"type_spec", "type_alias"}))
+        return _text(spec.child_by_field_name("name")) if spec is not None else ""
+    if core.type == "method_declaration" and lang == "go":
+        receiver = core.child_by_field_name("receiver")
+        owner = _first_named_leaf(receiver, "type_identifier") if receiver is not None else None
+        return f"{_text(owner)}.{_text(core.child_by_field_name('name'))}"
+    name = core.child_by_field_name("name")
+    if name is not None:
+        return _text(name)
+    declarator = core.child_by_field_name("declarator")  # C/C++: int *f(int a)
+    while declarator is not None and declarator.child_by_field_name("declarator") is not None:
+        declarator = declarator.child_by_field_name("declarator")
+    return _text(declarator)
+
+
+def _is_require(node: Node, lang: str) -> bool:
+    """`const fs = require('fs')` (and `let`/`var`) is an import."""
+    if lang not in ("javascript", "typescript") or node.type not in ("lexical_declaration", "variable_declaration"):
+        return False
+    declarators = [c for c in node.named_children if c.type == "variable_declarator"]
+    if not declarators:
+        return False
+    for declarator in declarators:
+        value = declarator.child_by_field_name("value")
+        function = value.child_by_field_name("function") if value is not None and value.type == "call_expression" \
+            else None
+        if function is None or _text(function) != "require":
+            return False
+    return True
+
+
+def _first(node: Node, types: frozenset[str]) -> Node | None:
+    return next((c for c in node.named_children if c.type in types), None)
+
+
+def _first_named_leaf(node: Node, type_: str) -> Node | None:
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if current.type == type_:
+            return current
+        stack.extend(current.named_children)
+    return None
+
+
+def _text(node: Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
