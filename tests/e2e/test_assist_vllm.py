@@ -66,7 +66,8 @@ async def test_explain_streams_and_ends_in_one_result(client: ModelClient) -> No
     assert result.markdown and result.thinking_tokens > 0
     # vLLM enforced the thinking budget itself: no cut-off, no second request.
     assert client.requests_sent - before == 1
-    print(f"[explain] ~{result.thinking_tokens} thinking tokens, {len(result.markdown)} answer chars")
+    print(f"[explain] {result.thinking_tokens} thinking tokens (exact: {result.tokens_exact}), "
+          f"{len(result.markdown)} answer chars")
 
 
 async def test_fix_takes_the_structured_path_and_is_verified_or_refused(client: ModelClient) -> None:
