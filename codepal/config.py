@@ -138,6 +138,10 @@ class AssistConfig(_Section):
     timeout_s: float = Field(300.0, gt=0)
     """An explain or fix that has not finished by then is abandoned."""
 
+    apply_fix_without_confirmation: bool = False
+    """Apply a fix in the editor at once. Off: editors that support LSP change annotations (VS Code)
+    show the fix in their refactor preview first, to apply or discard."""
+
 
 class CodepalConfig(_Section):
     engine: EngineConfig = Field(default_factory=EngineConfig)

@@ -77,21 +77,36 @@ class TextEdit:
 
 @dataclass(frozen=True)
 class ThinkingDelta:
+    """Thinking text. `tokens`: how many generated tokens it took, when the server says (vLLM's token
+    ids); None when unknown. A delta may carry tokens without text (the closing `</think>`)."""
+
     text: str
     kind: Literal["thinking"] = "thinking"
+    tokens: int | None = None
 
 
 @dataclass(frozen=True)
 class AnswerDelta:
     text: str
     kind: Literal["answer"] = "answer"
+    tokens: int | None = None
+
+
+AnswerFormat = Literal["json", "text"]
+"""How a fix's answer came: `json` (the server honoured the JSON schema) or `text` (free text, code
+taken out of its blocks)."""
 
 
 @dataclass(frozen=True)
 class ExplainResult:
+    """`thinking_tokens` and `answer_tokens` are the server's generated tokens when `tokens_exact`
+    (counted from its token ids and usage); else an estimate (~4 characters a token)."""
+
     markdown: str
     thinking_tokens: int = 0
     kind: Literal["explain_result"] = "explain_result"
+    answer_tokens: int = 0
+    tokens_exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,10 @@ class FixResult:
     # The live kernel's facts (notebooks) the fix relied on, as shown in the prompt: "df: DataFrame — …".
     kernel_facts: tuple[str, ...] = ()
     kind: Literal["fix_result"] = "fix_result"
+    answer_format: AnswerFormat = "text"  # of the last attempt
+    thinking_tokens: int = 0  # over every attempt, as in ExplainResult
+    answer_tokens: int = 0
+    tokens_exact: bool = False
 
 
 AssistEvent = ThinkingDelta | AnswerDelta | ExplainResult | FixResult

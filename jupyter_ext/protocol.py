@@ -125,7 +125,7 @@ def event_json(event: AssistEvent, original: str) -> tuple[str, dict[str, Any]]:
     if isinstance(event, AnswerDelta):
         return "answer", {"text": event.text}
     if isinstance(event, ExplainResult):
-        return "result", {"markdown": event.markdown, "thinking_tokens": event.thinking_tokens}
+        return "result", {"markdown": event.markdown, **_token_counts(event)}
     if isinstance(event, FixResult):
         return "result", {
             "ok": event.ok,
@@ -135,8 +135,15 @@ def event_json(event: AssistEvent, original: str) -> tuple[str, dict[str, Any]]:
             "diff": diff_lines(original, event.new_text) if event.ok and event.new_text is not None else [],
             "attempts": event.attempts,
             "kernel_facts": list(event.kernel_facts),
+            "answer_format": event.answer_format,  # "json" (schema honoured) or "text"
+            **_token_counts(event),
         }
     raise TypeError(f"unexpected core event {type(event).__name__}")
+
+
+def _token_counts(event: ExplainResult | FixResult) -> dict[str, Any]:
+    return {"thinking_tokens": event.thinking_tokens, "answer_tokens": event.answer_tokens,
+            "tokens_exact": event.tokens_exact}
 
 
 def diff_lines(old: str, new: str) -> list[dict[str, str]]:

@@ -1,5 +1,6 @@
 """Work-done progress for one explain or fix: begin, a few reports a second summarising the model's
-thinking ("thinking… 42 tokens · <its last line>"), end. Cancellable: the editor's cancel button
+thinking ("thinking… 42 tokens · <its last line>"; token counts from the server's token ids where it
+sends them, so they are vLLM's own), end. Cancellable: the editor's cancel button
 cancels the command's request.
 
 The client's own `workDoneToken` is used when the request carried one (VS Code); otherwise a token is
@@ -15,7 +16,7 @@ import uuid
 
 from lsprotocol import types
 
-from codepal.types import AnswerDelta, AssistEvent, ThinkingDelta
+from codepal.types import AnswerDelta, AssistEvent, ExplainResult, FixResult, ThinkingDelta
 from lsp.protocol import WORK_DONE_TOKEN
 from lsp.server import CodepalServer
 
@@ -57,10 +58,15 @@ class ThinkingProgress:
     def update(self, event: AssistEvent) -> None:
         """Count an event; report a summary if the last report is old enough."""
         if isinstance(event, ThinkingDelta):
-            self.thinking_tokens += 1
+            self.thinking_tokens += _count(event.tokens, event.text)
             self._tail = (self._tail + event.text)[-400:]
         elif isinstance(event, AnswerDelta):
-            self.answer_tokens += 1
+            self.answer_tokens += _count(event.tokens, event.text)
+        elif isinstance(event, ExplainResult | FixResult):
+            # The final counts: exact where the server sent token ids, and they include any tokens
+            # of pieces that were not streamed as events.
+            self.thinking_tokens, self.answer_tokens = event.thinking_tokens, event.answer_tokens
+            return
         else:
             return
         now = time.monotonic()
@@ -85,6 +91,11 @@ class ThinkingProgress:
             return
         self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
         self.ls.work_done_progress.tokens.pop(self.token, None)  # pygls keeps every token otherwise
+
+
+def _count(tokens: int | None, text: str) -> int:
+    """A delta's tokens: the server's count, else one per delta with text (each has at least one)."""
+    return tokens if tokens is not None else int(bool(text))
 
 
 def _supports_progress(ls: CodepalServer) -> bool:

@@ -52,4 +52,5 @@ async def explain(
     async with contextlib.aclosing(stream):
         async for event in stream:
             yield event
-    yield ExplainResult(markdown=strip_reasoning(out.answer).strip(), thinking_tokens=out.thinking_tokens)
+    yield ExplainResult(markdown=strip_reasoning(out.answer).strip(), thinking_tokens=out.thinking_tokens,
+                        answer_tokens=out.answer_tokens, tokens_exact=out.tokens_exact)

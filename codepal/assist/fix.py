@@ -1,14 +1,20 @@
 """Fix: prompt → answer → extract the corrected code → verify → minimal edits; one retry, then refuse.
 
-A refusal is a FixResult(ok=False); the document is never handed a broken edit.
+The answer is asked for as JSON (structured.py) where the server honours `response_format`; a server
+that rejects it (400) or answers in free text anyway gets the free-text prompt from then on, and the
+code is taken out of the answer's blocks. A refusal is a FixResult(ok=False); the document is never
+handed a broken edit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import time
+import weakref
 from collections.abc import AsyncGenerator, Sequence
+from typing import Any
 
 from codepal.assist import prompts
 from codepal.assist.diff import minimal_edits
@@ -16,23 +22,29 @@ from codepal.assist.explain import context_block, kernel_block
 from codepal.assist.extract import note_after_code
 from codepal.assist.placement import Candidate, candidates_of, choose
 from codepal.assist.region import Region, region_of
+from codepal.assist.structured import StructuredFix, parse_fix, response_format
 from codepal.assist.thinking import Generation, generate
 from codepal.client import ModelClient
 from codepal.config import AssistConfig
+from codepal.errors import BackendProtocolError
 from codepal.kernel_facts import KernelFacts, KernelVariable, prompt_lines, used_by_fix
 from codepal.syntax import normalize_language
 from codepal.text.lines import split_lines
-from codepal.types import AssistEvent, CodeSpan, FixResult, Problem, ThinkingDelta
+from codepal.types import AnswerFormat, AssistEvent, CodeSpan, FixResult, Problem, ThinkingDelta
+
+log = logging.getLogger(__name__)
 
 ATTEMPTS = 2
 TRACEBACK_LINES = 30
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # notebook tracebacks come coloured
+# Clients whose server rejected `response_format` or answered in free text despite it.
+_FREE_TEXT: weakref.WeakKeyDictionary[ModelClient, bool] = weakref.WeakKeyDictionary()
 
 
 def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error: str = "",
-               kernel: Sequence[KernelVariable] = ()) -> str:
+               kernel: Sequence[KernelVariable] = (), structured: bool = False) -> str:
     """The first request's prompt, or with `error` the retry's. `kernel`: the live kernel's variables to
-    show, most relevant first (see `kernel_shown`)."""
+    show, most relevant first (see `kernel_shown`); `structured`: asking for JSON."""
     region = region_of(span)
     language = normalize_language(span.language) or "text"
     values = {
@@ -42,7 +54,8 @@ def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error
         "context": context_block(context, language),
         "kernel": kernel_block(list(kernel)),
     }
-    return prompts.render("fix_retry", **values, error=error) if error else prompts.render("fix", **values)
+    name = "fix_json" if structured else "fix"
+    return prompts.render(f"{name}_retry", **values, error=error) if error else prompts.render(name, **values)
 
 
 def problem_block(problem: Problem | None, region: Region) -> str:
@@ -79,24 +92,64 @@ async def fix(
     language = normalize_language(span.language) or "text"
     deadline = time.monotonic() + config.timeout_s
     error = ""
+    outs: list[Generation] = []
+    answer_format: AnswerFormat = "text"
     for attempt in range(1, ATTEMPTS + 1):
         if error:
             yield ThinkingDelta(f"\n\n[codepal: the answer was rejected ({error}); asking once more]\n\n")
-        out = Generation()
-        prompt = fix_prompt(span, problem, context, error, shown)
-        stream = generate(client, prompt, config.thinking_budget_fix, config, out, deadline)
-        async with contextlib.aclosing(stream):
-            async for event in stream:
-                yield event
-        new_text, error = fixed_document(region, out.answer, language, problem, context, out.cut)
+        while True:
+            structured = not _FREE_TEXT.get(client)
+            out = Generation()
+            prompt = fix_prompt(span, problem, context, error, shown, structured)
+            extra: dict[str, Any] | None = {"response_format": response_format(region.code)} if structured else None
+            stream = generate(client, prompt, config.thinking_budget_fix, config, out, deadline, extra)
+            try:
+                async with contextlib.aclosing(stream):
+                    async for event in stream:
+                        yield event
+            except BackendProtocolError as exc:
+                if not (structured and "400" in str(exc) and not out.thinking):
+                    raise
+                log.info("the server refused the fix's JSON schema (%s); asking in free text", exc)
+                _FREE_TEXT[client] = True
+                continue
+            break
+        outs.append(out)
+        parsed = parse_fix(out.answer) if structured else None
+        if structured and parsed is None and not out.answer.lstrip().startswith("{"):
+            log.info("the server ignored the fix's JSON schema; asking in free text from now on")
+            _FREE_TEXT[client] = True
+        answer_format = "json" if parsed is not None else "text"
+        if parsed is not None:
+            new_text, error = fixed_structured(region, parsed, language, problem, context)
+        elif structured and out.answer.lstrip().startswith("{"):
+            new_text, error = None, "the answer's JSON was incomplete (it may have run out of assist.max_answer_tokens)"
+        else:
+            new_text, error = fixed_document(region, out.answer, language, problem, context, out.cut)
         if new_text is not None:
             edits = minimal_edits(span.text, new_text)
             changed = sum(len(split_lines(e.new_text)) for e in edits)
-            message = note_after_code(out.answer) or f"changed {changed} line(s)"
-            yield FixResult(True, message, new_text, edits, attempt,
-                            kernel_facts=used_by_fix(shown, span.text, new_text))
+            note = parsed.explanation if parsed is not None else note_after_code(out.answer)
+            yield FixResult(True, note or f"changed {changed} line(s)", new_text, edits, attempt,
+                            kernel_facts=used_by_fix(shown, span.text, new_text), **_counts(outs, answer_format))
             return
-    yield FixResult(False, f"no safe fix found: {error}", attempts=ATTEMPTS)
+    yield FixResult(False, f"no safe fix found: {error}", attempts=ATTEMPTS, **_counts(outs, answer_format))
+
+
+def _counts(outs: list[Generation], answer_format: AnswerFormat) -> dict[str, Any]:
+    return {"answer_format": answer_format,
+            "thinking_tokens": sum(o.thinking_tokens for o in outs),
+            "answer_tokens": sum(o.answer_tokens for o in outs),
+            "tokens_exact": all(o.tokens_exact for o in outs)}
+
+
+def fixed_structured(region: Region, answer: StructuredFix, language: str, problem: Problem | None = None,
+                     context: str = "") -> tuple[str | None, str]:
+    """The thin hand-off of a JSON answer to placement and verification: one candidate, code + imports."""
+    if not answer.code.strip():
+        return None, "the answer's code was empty"
+    candidate = Candidate(answer.code, language, answer.imports, origin="structured")
+    return fixed_from_candidates(region, [candidate], language, problem, context)
 
 
 def fixed_document(region: Region, answer: str, language: str, problem: Problem | None = None,

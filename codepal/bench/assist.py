@@ -4,12 +4,12 @@ thinking tokens, with a thinking budget and without one (budget 0 = no limit).
 Through the language server's `codepal.explain` / `codepal.fix` commands when it offers them (with a
 `workDoneToken`: first progress = the first `$/progress` report, which the server sends on the model's
 first token; first answer text = the first report saying it is writing the answer, at most ~0.3 s
-late as reports are rate-limited; thinking tokens = the command's result for Explain, the progress's
-final count for Fix); otherwise through the core's `Assistant.explain` / `Assistant.fix`, which the
-commands call (first progress / answer = the first thinking / answer delta; thinking tokens = the
-result's count for Explain, ~4 characters a token of streamed thinking for Fix).
+late as reports are rate-limited); otherwise through the core's `Assistant.explain` / `Assistant.fix`,
+which the commands call (first progress / answer = the first thinking / answer delta). Thinking and
+answer tokens are the result's: exact where the server sends token ids (vLLM), see assist/tally.py.
 
-`generated_tokens` is vLLM's own count for the call (each call runs alone). The random test model
+`generated_tokens` is vLLM's own count for the call (each call runs alone), so `counts_match` checks
+that thinking + answer tokens are exactly what vLLM generated. The random test model
 rarely closes its thinking, so without a budget it thinks until the core's cap (2,048 tokens) and
 codepal then asks for the answer in a second request.
 """
@@ -17,7 +17,6 @@ codepal then asks for the answer in a second request.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -36,7 +35,6 @@ DOC = ("import math\n\n\ndef area(r):\n    return math.pi * r * 2\n\n\n"
        "def name():\n    return 'circle'\n")
 SPAN = CodeSpan(DOC, DOC.index("def area"), DOC.index("\n\n\ndef name"), "python")
 PROBLEM = Problem("area() returns the circumference, not the area", line=4)
-CHARS_PER_TOKEN = 4
 
 
 async def _series(label: str, one: Callable[[str], Awaitable[dict[str, Any]]], count: int) -> dict[str, Any]:
@@ -48,7 +46,9 @@ async def _series(label: str, one: Callable[[str], Awaitable[dict[str, Any]]], c
         merged["runs"] = runs
         out[f"{kind}_{label}"] = merged
         log(f"{kind} ({label}): first progress {merged.get('first_progress_ms')} ms, "
-            f"done {merged.get('done_ms')} ms, ~{merged.get('thinking_tokens')} thinking tokens")
+            f"done {merged.get('done_ms')} ms, {merged.get('thinking_tokens')} thinking tokens "
+            f"(exact: {all(r.get('tokens_exact') for r in runs)}, thinking + answer = vLLM's generated "
+            f"tokens in {sum(bool(r.get('counts_match')) for r in runs)}/{len(runs)} runs)")
     return out
 
 
@@ -109,38 +109,44 @@ async def _one(assistant: Any, kind: str, target: Target) -> dict[str, Any]:
     before = await settled(target)
     started = time.perf_counter()
     first_progress = first_answer = None
-    thinking_chars = 0
-    thinking_tokens: float | None = None
-    ok = None
+    result: ExplainResult | FixResult | None = None
     events = assistant.explain(SPAN) if kind == "explain" else assistant.fix(SPAN, PROBLEM)
     async for event in events:
         now = (time.perf_counter() - started) * 1000
         if isinstance(event, ThinkingDelta | AnswerDelta) and first_progress is None:
             first_progress = now
-        if isinstance(event, ThinkingDelta):
-            thinking_chars += len(event.text)
-        elif isinstance(event, AnswerDelta) and first_answer is None and event.text.strip():
+        if isinstance(event, AnswerDelta) and first_answer is None and event.text.strip():
             first_answer = now
-        elif isinstance(event, ExplainResult):
-            thinking_tokens = event.thinking_tokens
-        elif isinstance(event, FixResult):
-            ok = event.ok
+        elif isinstance(event, ExplainResult | FixResult):
+            result = event
     done = (time.perf_counter() - started) * 1000
     change = vm.delta(before, await settled(target))
-    if thinking_tokens is None:
-        thinking_tokens = -(-thinking_chars // CHARS_PER_TOKEN)
+    counts = {"thinkingTokens": result.thinking_tokens, "answerTokens": result.answer_tokens,
+              "tokensExact": result.tokens_exact} if result is not None else {}
     return {
         "first_progress_ms": None if first_progress is None else round(first_progress, 1),
         "first_answer_ms": None if first_answer is None else round(first_answer, 1),
         "done_ms": round(done, 1),
-        "thinking_tokens": thinking_tokens,
-        "generated_tokens": change.generation_tokens,
-        "fix_ok": ok,
+        **_token_figures(counts, change.generation_tokens),
+        "fix_ok": result.ok if isinstance(result, FixResult) else None,
+        "answer_format": result.answer_format if isinstance(result, FixResult) else None,
+    }
+
+
+def _token_figures(result: dict[str, Any], generated: float | None) -> dict[str, Any]:
+    """Thinking / answer tokens of a command's result, and whether they add up to vLLM's count."""
+    thinking, answer = result.get("thinkingTokens"), result.get("answerTokens")
+    total = thinking + answer if isinstance(thinking, int) and isinstance(answer, int) else None
+    return {
+        "thinking_tokens": thinking,
+        "answer_tokens": answer,
+        "tokens_exact": result.get("tokensExact"),
+        "generated_tokens": generated,
+        "counts_match": None if total is None or generated is None else total == generated,
     }
 
 
 COMMANDS = ("codepal.explain", "codepal.fix")
-_THINKING = re.compile(r"(\d+) thinking")
 
 
 async def _one_lsp(editor: Editor, kind: str, target: Target, uri: str) -> dict[str, Any]:
@@ -163,17 +169,15 @@ async def _one_lsp(editor: Editor, kind: str, target: Target, uri: str) -> dict[
     first_report = next((m["received_at"] for m, v in reports if v.get("kind") == "report"), None)
     answering = next((m["received_at"] for m, v in reports if v.get("kind") == "report"
                       and str(v.get("message", "")).startswith("writing the answer")), None)
-    end = next((str(v.get("message", "")) for _, v in reports if v.get("kind") == "end"), "")
-    counted = _THINKING.search(end)
-    thinking = result.get("thinkingTokens") if isinstance(result, dict) else None
     change = vm.delta(before, await settled(target))
+    fields = result if isinstance(result, dict) else {}
     return {
         "first_progress_ms": None if first_report is None else round((first_report - pending.sent_at) * 1000, 1),
         "first_answer_ms": None if answering is None else round((answering - pending.sent_at) * 1000, 1),
         "done_ms": round(done, 1),
-        "thinking_tokens": thinking if thinking is not None else (int(counted.group(1)) if counted else None),
-        "generated_tokens": change.generation_tokens,
-        "fix_ok": (bool(result.get("edit")) if kind == "fix" and isinstance(result, dict) else None),
+        **_token_figures(fields, change.generation_tokens),
+        "fix_ok": bool(fields.get("edit")) if kind == "fix" else None,
+        "answer_format": fields.get("answerFormat") if kind == "fix" else None,
     }
 
 

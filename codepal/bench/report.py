@@ -140,7 +140,9 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
                          f"{fmt(get(key + '.first_progress_ms'), digits=0)} / "
                          f"{fmt(get(key + '.first_answer_ms'), digits=0)} / "
                          f"{fmt(get(key + '.done_ms'), digits=0)} ms, "
-                         f"{fmt(get(key + '.thinking_tokens'), digits=0)} thinking tok"))
+                         f"{fmt(get(key + '.thinking_tokens'), digits=0)} thinking / "
+                         f"{fmt(get(key + '.answer_tokens'), digits=0)} answer tok"
+                         f"{_counts_note(get(key + '.runs'))}"))
     s = "Run"
     flips = get("lsp_engine_state_flips")
     r += [
@@ -213,3 +215,11 @@ def write(report: dict[str, Any], out: Path, table: str, markdown: str) -> dict[
     paths["table"].write_text(table, encoding="utf-8")
     paths["summary"].write_text(markdown, encoding="utf-8")
     return paths
+
+
+def _counts_note(runs: Any) -> str:
+    """Whether thinking + answer tokens equalled vLLM's generated tokens in every run."""
+    if not isinstance(runs, list) or not runs or any(r.get("counts_match") is None for r in runs):
+        return ""
+    matched = sum(bool(r.get("counts_match")) for r in runs)
+    return f" (= vLLM's generated tokens in {matched}/{len(runs)} runs)"

@@ -94,7 +94,7 @@ async def _explain(assistant: Assistant, span: CodeSpan, show_thinking: bool) ->
         elif isinstance(event, ExplainResult):
             _out(sys.stdout, "\n")
             if show_thinking:
-                print(f"[thinking: ~{event.thinking_tokens} tokens]", file=sys.stderr)
+                print(f"[{token_summary(event)}]", file=sys.stderr)
     return 0
 
 
@@ -108,6 +108,8 @@ async def _fix(assistant: Assistant, span: CodeSpan, args: argparse.Namespace, r
             result = event
     if args.show_thinking:
         _out(sys.stderr, "\n")
+    if result is not None:
+        print(f"codepal: {answer_summary(result)}", file=sys.stderr)
     if result is None or not result.ok or result.new_text is None:
         print(f"codepal: {result.message if result else 'no answer'}", file=sys.stderr)
         return 1
@@ -119,6 +121,17 @@ async def _fix(assistant: Assistant, span: CodeSpan, args: argparse.Namespace, r
     print(f"codepal: fixed {args.file} ({result.message}); the original is in {backup_path(args.file)}",
           file=sys.stderr)
     return 0
+
+
+def token_summary(result: ExplainResult | FixResult) -> str:
+    """`thinking: 311 tokens, answer: 60 tokens`; `~` marks an estimate (a server without token ids)."""
+    about = "" if result.tokens_exact else "~"
+    return f"thinking: {about}{result.thinking_tokens} tokens, answer: {about}{result.answer_tokens} tokens"
+
+
+def answer_summary(result: FixResult) -> str:
+    how = "structured (JSON schema)" if result.answer_format == "json" else "free text"
+    return f"answer: {how}; {token_summary(result)}"
 
 
 def line_range(text: str, lines: str | None) -> tuple[int, int]:

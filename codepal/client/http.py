@@ -47,6 +47,14 @@ class ChatDelta:
     finish_reason: str | None = None
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
+    # The ids of the tokens this piece was generated from (vLLM's `token_ids`, asked for with
+    # `return_token_ids`); None when the server sends none. A piece may have ids and no text (`</think>`,
+    # the end token), and several tokens when the server merged steps.
+    token_ids: tuple[int, ...] | None = None
+
+    @property
+    def token_count(self) -> int | None:
+        return None if self.token_ids is None else len(self.token_ids)
 
 
 class ModelClient:
@@ -71,7 +79,7 @@ class ModelClient:
         self.thinks = thinks
         self.max_in_flight = max_in_flight
         self.in_flight = 0
-        self.requests_sent = 0
+        self.requests_sent = 0  # generation requests (streams); not /tokenize, /metrics or health probes
         self._tasks: dict[asyncio.Task[Any], BackendError | None] = {}
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.AsyncClient(
@@ -201,6 +209,9 @@ class ModelClient:
         }
         if thinking_token_budget:
             body["thinking_token_budget"] = thinking_token_budget
+        # vLLM sends every generated token's id (also for tokens without text), so thinking can be
+        # counted exactly; its own `reasoning_tokens` misses thinking whose `<think>` is in the prompt.
+        body["return_token_ids"] = True
         body.update(extra or {})
         splitter = ThinkSplitter(starts_thinking)
         server_splits = False
@@ -212,6 +223,8 @@ class ModelClient:
                     delta = choice.get("delta") or {}
                     reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
                     content = delta.get("content") or ""
+                    ids = choice.get("token_ids")
+                    token_ids = tuple(int(i) for i in ids) if isinstance(ids, list) else None
                     pieces += bool(reasoning or content)
                     if pieces > max_tokens:
                         break
@@ -219,7 +232,8 @@ class ModelClient:
                         server_splits = True
                     if not server_splits and content:
                         reasoning, content = splitter.feed(content)
-                    yield ChatDelta(str(reasoning), str(content), choice.get("finish_reason"))
+                    yield ChatDelta(str(reasoning), str(content), choice.get("finish_reason"),
+                                    token_ids=token_ids)
                 if pieces > max_tokens:
                     _ignored_max_tokens(max_tokens)
                     break
@@ -249,7 +263,6 @@ class ModelClient:
         if self.in_flight >= self.max_in_flight:
             raise BackendOverloaded(f"{self.in_flight} requests already in flight to the model server")
         self.in_flight += 1
-        self.requests_sent += 1
         task = asyncio.current_task()
         if task is not None:
             self._tasks[task] = None
@@ -284,6 +297,7 @@ class ModelClient:
     async def _stream(
         self, path: str, body: Mapping[str, Any], timeout: float | None
     ) -> AsyncGenerator[dict[str, Any], None]:
+        self.requests_sent += 1
         async with self._request("POST", path, body, timeout) as response:
             async for line in response.aiter_lines():
                 if not line.startswith("data:"):

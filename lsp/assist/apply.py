@@ -1,6 +1,10 @@
 """A fix's minimal edits → a versioned WorkspaceEdit, applied with `workspace/applyEdit` only if the
 document is still the version the fix was made for.
 
+The edits carry a change annotation with `needsConfirmation` where the client supports annotations
+(`workspace.workspaceEdit.changeAnnotationSupport`), so VS Code shows its refactor preview (a diff with
+Apply / Discard) before anything changes; `assist.apply_fix_without_confirmation` turns that off.
+
 `codepal.fix` answers `{applied, message, edit?, version}`: `edit` is the WorkspaceEdit (present when a
 fix was found for the current text), `version` the document version it is for.
 """
@@ -22,20 +26,37 @@ from lsp.server import CodepalServer
 log = logging.getLogger(__name__)
 _CONVERTER = get_converter()
 LABEL = "codepal: fix"
+ANNOTATION = "codepal.fix"
 
 
 def fix_edit(ls: CodepalServer, target: Target, result: FixResult) -> types.WorkspaceEdit:
-    """A TextDocumentEdit carrying the version (plain `changes` for a client without versioned edits)."""
-    edits: list[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit] = [
-        types.TextEdit(range=range_of(ls, target.document, edit.start, edit.end), new_text=edit.new_text)
-        for edit in result.edits
-    ]
+    """A TextDocumentEdit carrying the version (plain `changes` for a client without versioned edits),
+    its edits annotated as needing confirmation when `needs_confirmation(ls)`."""
+    ranges = [(range_of(ls, target.document, edit.start, edit.end), edit.new_text) for edit in result.edits]
     workspace = ls.client_capabilities.workspace
     versioned = bool(workspace and workspace.workspace_edit and workspace.workspace_edit.document_changes)
-    if not versioned:
-        return types.WorkspaceEdit(changes={target.uri: edits})  # type: ignore[dict-item]
+    if not versioned:  # annotations exist only in TextDocumentEdits
+        plain = [types.TextEdit(range=range_, new_text=text) for range_, text in ranges]
+        return types.WorkspaceEdit(changes={target.uri: plain})
     document = types.OptionalVersionedTextDocumentIdentifier(uri=target.uri, version=target.version)
-    return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
+    edits: list[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit]
+    if not needs_confirmation(ls):
+        edits = [types.TextEdit(range=range_, new_text=text) for range_, text in ranges]
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
+    edits = [types.AnnotatedTextEdit(range=range_, new_text=text, annotation_id=ANNOTATION) for range_, text in ranges]
+    annotation = types.ChangeAnnotation(label=LABEL, needs_confirmation=True,
+                                        description=f"{target.title}: {result.message}")
+    return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)],
+                               change_annotations={ANNOTATION: annotation})
+
+
+def needs_confirmation(ls: CodepalServer) -> bool:
+    """Ask the editor to confirm (refactor preview) unless the user turned it off or it cannot."""
+    if ls.config.assist.apply_fix_without_confirmation:
+        return False
+    workspace = ls.client_capabilities.workspace
+    edit = workspace.workspace_edit if workspace else None
+    return bool(edit and edit.document_changes and edit.change_annotation_support is not None)
 
 
 async def apply_fix(ls: CodepalServer, target: Target, result: FixResult) -> dict[str, Any]:
@@ -56,10 +77,15 @@ async def apply_fix(ls: CodepalServer, target: Target, result: FixResult) -> dic
     if not (workspace and workspace.apply_edit):
         outcome["message"] = f"{result.message} (this editor cannot apply edits from the server)"
         return outcome
+    confirm = bool(edit.change_annotations)
+    outcome["confirmation"] = confirm  # the editor asked the user (refactor preview) before applying
     response = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=LABEL))
     outcome["applied"] = bool(response.applied)
     if response.applied:
         tell(ls, types.MessageType.Info, f"fixed {target.title}: {result.message}")
+    elif confirm and not response.failure_reason:
+        outcome["message"] = "the fix was discarded in the preview; nothing changed"
+        tell(ls, types.MessageType.Info, outcome["message"])
     else:
         outcome["message"] = f"the editor did not apply the fix: {response.failure_reason or 'no reason given'}"
         tell(ls, types.MessageType.Warning, outcome["message"])

@@ -32,7 +32,7 @@ async def explain(ls: CodepalServer, args: tuple[Any, ...]) -> dict[str, Any]:
         progress = await ThinkingProgress.begin(ls, "codepal: Explain", f"{target.title}: waiting for the model…")
         result = await _run(assistant.explain(target.span), progress, ExplainResult)
         shown = await show_explanation(ls, target, result.markdown)
-        return {"markdown": result.markdown, "thinkingTokens": result.thinking_tokens, "shownIn": shown}
+        return {"markdown": result.markdown, "shownIn": shown, **token_counts(result)}
 
 
 async def fix(ls: CodepalServer, args: tuple[Any, ...]) -> dict[str, Any]:
@@ -41,7 +41,13 @@ async def fix(ls: CodepalServer, args: tuple[Any, ...]) -> dict[str, Any]:
     with ls.tasks.track(ls.protocol.msg_id), _as_jsonrpc():
         progress = await ThinkingProgress.begin(ls, "codepal: Fix", f"{target.title}: waiting for the model…")
         result = await _run(assistant.fix(target.span, target.problem), progress, FixResult)
-        return await apply_fix(ls, target, result)
+        outcome = await apply_fix(ls, target, result)
+        return {**outcome, "answerFormat": result.answer_format, **token_counts(result)}
+
+
+def token_counts(result: ExplainResult | FixResult) -> dict[str, Any]:
+    return {"thinkingTokens": result.thinking_tokens, "answerTokens": result.answer_tokens,
+            "tokensExact": result.tokens_exact}
 
 
 def _ready(ls: CodepalServer, target: Target) -> Assistant:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from codepal.assist import explain, fix
+from codepal.assist.structured import parse_fix
 from codepal.client import ModelClient
 from codepal.config import AssistConfig
 from codepal.engine import EngineInfo
@@ -25,6 +26,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 DOC = "import math\n\n\ndef area(r):\n    return math.pi * r * 2\n\n\ndef name():\n    return 'circle'\n"
 SPAN = CodeSpan(DOC, DOC.index("def area"), DOC.index("\n\n\ndef name"), "python")
 SMALL = AssistConfig(thinking_budget_explain=32, thinking_budget_fix=32, max_answer_tokens=64)
+# Room for the fix's JSON even when the random model fills every string to its maxLength (structured.py).
+STRUCTURED_ANSWER_TOKENS = 1200
 
 
 @pytest.fixture
@@ -63,20 +66,65 @@ async def test_explain_streams_and_ends_in_one_result(client: ModelClient) -> No
     assert result.markdown and result.thinking_tokens > 0
     # vLLM enforced the thinking budget itself: no cut-off, no second request.
     assert client.requests_sent - before == 1
-    print(f"[explain] ~{result.thinking_tokens} thinking tokens, {len(result.markdown)} answer chars")
+    print(f"[explain] {result.thinking_tokens} thinking tokens (exact: {result.tokens_exact}), "
+          f"{len(result.markdown)} answer chars")
 
 
-async def test_fix_on_gibberish_is_refused_and_the_text_untouched(client: ModelClient) -> None:
+async def test_fix_takes_the_structured_path_and_is_verified_or_refused(client: ModelClient) -> None:
+    """vLLM constrains the answer to the fix's JSON schema after the thinking, so even the random model's
+    answer parses as the schema; its code is gibberish, so verification refuses it unless it happens to
+    be valid Python that changes only the target."""
+    config = AssistConfig(thinking_budget_fix=32, max_answer_tokens=STRUCTURED_ANSWER_TOKENS)
+    answers: list[str] = [""]
     before = client.requests_sent
-    events = await timed(fix(client, SPAN, Problem("area is wrong", line=4), SMALL), "fix")
+    events = await timed(fix(client, SPAN, Problem("area is wrong", line=4), config), "fix")
+    for event in events:
+        if isinstance(event, ThinkingDelta) and event.text.startswith("\n\n[codepal: the answer was rejected"):
+            answers.append("")
+        elif isinstance(event, AnswerDelta):
+            answers[-1] += event.text
     result = events[-1]
     assert isinstance(result, FixResult)
     assert sum(isinstance(e, FixResult) for e in events) == 1
-    assert not result.ok and result.message.startswith("no safe fix found")
-    assert result.edits == () and result.new_text is None and result.attempts == 2
-    assert client.requests_sent - before == 2  # the answer and one retry
+    print(f"[fix] {result.answer_format} answer, {result.attempts} attempt(s): {result.message}; "
+          f"answers: {[a[:80] for a in answers]}")
+    assert result.answer_format == "json"
+    assert all(parse_fix(answer) is not None for answer in answers), answers  # every answer: the schema
+    assert client.requests_sent - before == len(answers) == result.attempts
+    if result.ok:
+        assert result.new_text is not None and result.edits
+        compile(result.new_text, "fixed.py", "exec")
+    else:
+        assert result.message.startswith("no safe fix found: ") and len(result.message) > len("no safe fix found: ")
+        assert result.edits == () and result.new_text is None and result.attempts == 2
     assert SPAN.text == DOC
-    print(f"[fix] {result.message}")
+
+
+async def test_thinking_counts_are_the_tokens_vllm_generated(client: ModelClient) -> None:
+    """Thinking + answer tokens of a result equal vLLM's own count of generated tokens (its metric and
+    the usage), and the progress deltas add up to the same thinking count. The random model never ends
+    its thinking, so vLLM ends it at the budget: the prompt's `<think>\n` counts one token of it, the
+    generated `</think>` one more, so exactly `budget` thinking tokens are generated."""
+    for kind, config in (("explain", AssistConfig(thinking_budget_explain=24, max_answer_tokens=40)),
+                         ("fix", AssistConfig(thinking_budget_fix=24, max_answer_tokens=STRUCTURED_ANSWER_TOKENS))):
+        while metric(await client.metrics(timeout=15), "vllm:num_requests_running"):
+            await asyncio.sleep(0.05)
+        generated = metric(await client.metrics(timeout=15), "vllm:generation_tokens_total")
+        stream = explain(client, SPAN, config) if kind == "explain" else fix(client, SPAN, None, config)
+        events = [event async for event in stream]
+        generated = metric(await client.metrics(timeout=15), "vllm:generation_tokens_total") - generated
+        result = events[-1]
+        assert isinstance(result, ExplainResult | FixResult)
+        streamed = sum(e.tokens or 0 for e in events if isinstance(e, ThinkingDelta))
+        answered = sum(e.tokens or 0 for e in events if isinstance(e, AnswerDelta))
+        print(f"\n[{kind}] thinking {result.thinking_tokens} (streamed {streamed}), answer {result.answer_tokens} "
+              f"(streamed {answered}), vLLM generated {generated:.0f}")
+        assert result.tokens_exact
+        assert result.thinking_tokens + result.answer_tokens == generated
+        # Progress adds up to the same total (a piece vLLM merged across `</think>` is split only at the end).
+        assert streamed + answered == result.thinking_tokens + result.answer_tokens
+        requests = result.attempts if isinstance(result, FixResult) else 1
+        assert result.thinking_tokens == 24 * requests
 
 
 async def test_cancelling_explain_stops_generation_on_the_server(client: ModelClient) -> None:

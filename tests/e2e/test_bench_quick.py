@@ -45,6 +45,9 @@ def test_smoke_bench_writes_a_complete_report_and_a_chart(vllm: EngineInfo, tmp_
     assert set(report["prefix_cache"]["layouts"]) >= {"codepal", "context_at_cursor", "stable_only"}
     assert [level["editors"] for level in report["concurrency"]["levels"]] == [1, 4]
     assert {"explain_with_budget", "explain_no_budget", "fix_with_budget", "fix_no_budget"} <= set(report["assist"])
+    for name in ("explain_with_budget", "explain_no_budget", "fix_with_budget", "fix_no_budget"):
+        runs = report["assist"][name]["runs"]  # thinking + answer tokens are what vLLM generated
+        assert all(run["tokens_exact"] and run["counts_match"] for run in runs), (name, runs)
     assert "api_key" not in json.dumps(report) and (vllm.api_key or "unset") not in json.dumps(report)
     assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "summary.md").read_text(encoding="utf-8").startswith("# codepal bench results")

@@ -41,6 +41,7 @@ async def test_fix_streams_thinking_then_a_verified_fix_with_a_diff(
     assert result["ok"] is True, result
     assert result["new_text"] == "x = 1\ny = x + 1\nprint(y)"
     assert result["original"] == "x = 1\nprint(y)"
+    assert result["answer_format"] == "text" and result["tokens_exact"] is False  # no ids from this server
     assert {"op": "+", "text": "y = x + 1"} in result["diff"]
     assert all(d["op"] != "-" for d in result["diff"])
     # The model saw the error without colour codes, the failing line and the earlier code cell.

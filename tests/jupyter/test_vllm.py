@@ -59,6 +59,8 @@ async def test_fix_streams_and_ends_with_one_result(jp_fetch: Fetch) -> None:
     assert set(kinds) <= {"thinking", "answer", "result"}
     result = stream[-1][1]
     assert isinstance(result["ok"], bool) and isinstance(result["message"], str)
+    assert result["answer_format"] in ("json", "text")
+    assert result["tokens_exact"] is True and result["thinking_tokens"] > 0  # from vLLM's token ids
     if result["ok"]:
         assert isinstance(result["new_text"], str) and result["diff"]
     else:

@@ -90,17 +90,21 @@ class EditRecorder:
             return types.ApplyWorkspaceEditResult(applied=self.applied)
 
 
-def text_edits(edit: types.WorkspaceEdit, uri: str) -> tuple[list[types.TextEdit], int | None]:
+AnyTextEdit = types.TextEdit | types.AnnotatedTextEdit
+
+
+def text_edits(edit: types.WorkspaceEdit, uri: str) -> tuple[list[AnyTextEdit], int | None]:
     """The text edits for `uri` and the version they carry (None for unversioned `changes`)."""
     if edit.document_changes:
         changes = [c for c in edit.document_changes if isinstance(c, types.TextDocumentEdit)]
         assert len(changes) == 1 and changes[0].text_document.uri == uri
-        return [e for e in changes[0].edits if isinstance(e, types.TextEdit)], changes[0].text_document.version
+        edits = [e for e in changes[0].edits if isinstance(e, types.TextEdit | types.AnnotatedTextEdit)]
+        return edits, changes[0].text_document.version
     assert edit.changes is not None
     return list(edit.changes[uri]), None
 
 
-def applied(text: str, edits: list[types.TextEdit]) -> str:
+def applied(text: str, edits: list[AnyTextEdit]) -> str:
     doc = TextDocument("file:///x", "python", 1, text)
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
         doc.apply_change((edit.range.start.line, edit.range.start.character),

@@ -101,6 +101,15 @@ async def test_fix_returns_and_applies_a_versioned_minimal_edit(
         (BUG_LINE, BUG_LINE + 1, FIXED_LINE)]  # only the buggy line
     assert applied(DOC, edits) == DOC.replace("r * 2", "r ** 2")
     assert len(recorder.edits) == 1 and recorder.edits[0].edit == edit
+    # VS Code supports change annotations: it is asked to confirm (its refactor preview) before applying.
+    assert result["confirmation"] is versioned
+    if versioned:
+        assert all(isinstance(e, types.AnnotatedTextEdit) for e in edits)
+        annotation = (edit.change_annotations or {})[edits[0].annotation_id]  # type: ignore[union-attr]
+        assert annotation.needs_confirmation is True and annotation.label == "codepal: fix"
+    else:
+        assert edit.change_annotations is None
+    assert result["answerFormat"] == "text" and result["tokensExact"] is False and result["thinkingTokens"] > 0
     prompt = fake_openai.generation_requests()[0].body["messages"][0]["content"]
     assert "area is wrong for r=2" in prompt  # the diagnostic went to the model
     tokens = server_tokens(scripted, before)
@@ -201,6 +210,47 @@ async def test_explain_for_a_client_with_its_own_view_or_with_nothing(
             assert client.progress_reports == {} or name != "bare"  # no progress without the capability
         finally:
             await client.shutdown_session()
+
+
+async def test_a_fix_discarded_in_the_preview_or_applied_without_confirmation(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """VS Code answers `applied: false` when the user discards the refactor preview; with
+    `assist.apply_fix_without_confirmation` the edit carries no annotation and applies at once."""
+    discarding = await make_client(fake_openai, tmp_path / "discard", PROFILES["vscode"]())
+    try:
+        recorder = EditRecorder(discarding, applied=False)
+        uri = "file:///ws/discard.py"
+        open_doc(discarding, uri, DOC)
+        actions, _ = await code_actions(discarding, uri, cursor(BUG_LINE, 10))
+        fake_openai.push(r1_fix(delay=0.0))
+        _, future = execute(discarding, by_title(actions, "Fix this bug").command)  # type: ignore[arg-type]
+        result = await asyncio.wait_for(future, 30)
+        assert result["applied"] is False and result["confirmation"] is True, result
+        assert result["message"] == "the fix was discarded in the preview; nothing changed"
+        assert len(recorder.edits) == 1 and recorder.edits[0].edit.change_annotations
+    finally:
+        await discarding.shutdown_session()
+
+    options = {"engine": {"url": fake_openai.url}, "assist": {"apply_fix_without_confirmation": True}}
+    direct = await start_client(server_env(tmp_path / "direct" / "state"), PROFILES["vscode"](), options, tmp_path)
+    try:
+        read_code_actions_correctly(direct)
+        assert (await wait_ready(direct))["state"] == "ready"
+        recorder = EditRecorder(direct)
+        uri = "file:///ws/direct.py"
+        open_doc(direct, uri, DOC)
+        actions, _ = await code_actions(direct, uri, cursor(BUG_LINE, 10))
+        fake_openai.push(r1_fix(delay=0.0))
+        _, future = execute(direct, by_title(actions, "Fix this bug").command)  # type: ignore[arg-type]
+        result = await asyncio.wait_for(future, 30)
+        assert result["applied"] is True and result["confirmation"] is False, result
+        edit = recorder.edits[0].edit
+        assert edit.change_annotations is None and edit.document_changes
+        edits, version = text_edits(edit, uri)
+        assert version == 1 and not any(isinstance(e, types.AnnotatedTextEdit) for e in edits)
+    finally:
+        await direct.shutdown_session()
 
 
 async def _cancel_while_streaming(client: LanguageClient, fake: FakeOpenAI, how: str) -> dict[str, Any]:

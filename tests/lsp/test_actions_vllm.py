@@ -85,7 +85,7 @@ async def test_explain_streams_progress_and_returns_markdown(small: LanguageClie
     result = await asyncio.wait_for(future, 240)
     took = (time.monotonic() - started) * 1000
     assert isinstance(result["markdown"], str) and result["markdown"].strip()
-    assert result["thinkingTokens"] > 0 and result["shownIn"] == "document"
+    assert result["thinkingTokens"] > 0 and result["shownIn"] == "document" and result["tokensExact"] is True
     token = server_tokens(small, before)[0]
     kinds = progress_kinds(small, token)
     assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds, kinds
@@ -104,6 +104,7 @@ async def test_fix_on_gibberish_is_no_safe_fix_and_the_document_is_untouched(sma
     result = await asyncio.wait_for(future, 240)
     took = (time.monotonic() - started) * 1000
     assert result["applied"] is False and result["message"].startswith("no safe fix found"), result
+    assert result["tokensExact"] is True and result["thinkingTokens"] > 0  # counted from vLLM's token ids
     assert "edit" not in result and recorder.edits == []
     state = await small.workspace_execute_command_async(
         types.ExecuteCommandParams(command="codepal.documentState", arguments=[uri]))

@@ -48,6 +48,7 @@ def test_fix_prints_a_diff_by_default_and_leaves_the_file(
     assert "-    return math.pi * r * 2\n+    return math.pi * r ** 2\n" in out
     assert out.startswith(f"--- a/{source}\n+++ b/{source}\n")
     assert "Squared r." in err
+    assert "answer: free text; thinking: ~" in err  # the fake server sends no token ids: an estimate
     assert source.read_text() == SOURCE
     assert "wrong area" in fake_openai.generation_requests()[0].body["messages"][0]["content"]
 
@@ -59,6 +60,17 @@ def test_fix_write_applies_and_keeps_a_backup(
     assert main(["fix", str(source), "--write", "--url", fake_openai.url]) == 0
     assert source.read_text() == SOURCE.replace("r * 2", "r ** 2")
     assert Path(f"{source}.codepal.bak").read_text() == SOURCE
+
+
+def test_fix_says_when_the_answer_came_as_json(
+    fake_openai: FakeOpenAI, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = '{"code": "def area(r):\\n    return math.pi * r ** 2", "imports": [], "explanation": "Squared r."}'
+    fake_openai.push(Behaviour(chunks=[("The area needs r squared.", ""), ("", answer)]))
+    assert main(["fix", str(source), "--lines", "4-5", "--url", fake_openai.url]) == 0
+    out, err = capsys.readouterr()
+    assert "+    return math.pi * r ** 2\n" in out
+    assert "answer: structured (JSON schema)" in err and "Squared r." in err
 
 
 def test_fix_write_refuses_when_the_file_changed_meanwhile(

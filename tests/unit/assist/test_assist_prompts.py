@@ -44,6 +44,8 @@ RENDERED = {
     "fix_with_kernel_facts": lambda: fix_prompt(NB_SPAN, NB_PROBLEM, "import pandas as pd", "",
                                                 kernel_shown(KERNEL, NB_SPAN, NB_PROBLEM)),
     "explain_with_kernel_facts": lambda: explain_prompt(NB_SPAN, "", KERNEL),
+    "fix_json": lambda: fix_prompt(SPAN, PROBLEM, CONTEXT, structured=True),
+    "fix_json_retry": lambda: fix_prompt(SPAN, PROBLEM, "", SYNTAX, structured=True),
     "continue": lambda: prompts.render("continue", prompt="PROMPT", thinking="So the bug is on line 3."),
 }
 
