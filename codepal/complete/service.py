@@ -79,9 +79,11 @@ class CompletionService:
         context = build_context(request)
         single = wants_single_line(context.prefix, context.suffix)
         max_tokens = self.config.max_tokens_line if single else self.config.max_tokens_block
-        budget = self.engine_config.max_model_len - max_tokens - 8
-        context = fit(context, self.counter(), budget)
+        # The budget is reckoned for the template that renders the prompt: its special tokens count,
+        # and a template that does not show the suffix leaves the whole window to the prefix.
         template = choose_template(self.config.template, self.config.model or model_name)
+        budget = self.engine_config.max_model_len - max_tokens - 8
+        context = fit(context, self.counter(), budget, template)
         return PreparedPrompt(context, render(context, template), single, max_tokens)
 
     async def complete(self, request: CompletionRequest, client: ModelClient | None,
