@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import OrderedDict
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -22,6 +21,7 @@ from codepal.complete.context import CompletionContext, Signature
 from codepal.complete.prompt import Template, render
 from codepal.errors import ContextTooLarge, ModelNotAvailable
 from codepal.text import split_lines
+from codepal.text.lines import LINE_BREAK
 
 _BLOCK = 16  # lines counted per tokenizer call; exact per line only inside the block that overflows
 _SLACK = 2  # tokens that merge differently where the code meets the context block or the template
@@ -97,13 +97,19 @@ def fit(
     when not even the cursor line fits."""
     template = template or _PLAIN
     shows_suffix = template.uses_suffix
-    before = split_lines(ctx.prefix, keepends=True)
-    after = split_lines(ctx.suffix, keepends=True)
-    cursor_head, cursor_tail = before.pop(), after.pop(0)
+    before = _Lines(ctx.prefix, from_end=True)
+    after = _Lines(ctx.suffix, from_end=False) if shows_suffix else None
+    cursor_head = before.take_first()
+    cursor_tail = after.take_first() if after is not None else _first_line(ctx.suffix)
 
-    # The template, the context block and the cursor line, measured by rendering them.
+    # The template and the context block are measured by rendering them without the code, so the
+    # text counted is the same from keystroke to keystroke (the counter remembers it); the cursor line
+    # is counted on its own, with a token for each seam.
+    cursor_cost = counter.count(cursor_head) + (counter.count(cursor_tail) if shows_suffix else 0) + 2
+
     def cost(trial: CompletionContext) -> int:
-        return counter.count(render(trial, template).prompt) + _SLACK
+        frame = dataclasses.replace(trial, prefix="", suffix="")
+        return _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
 
     base = dataclasses.replace(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=())
     used = cost(base)
@@ -125,26 +131,116 @@ def fit(
 
     available = max_prompt_tokens - used
     suffix_share = 0.25 if shows_suffix else 0.0
-    n_before, used_before = _take(before[::-1], int(available * (1 - suffix_share)), counter)
+    n_before, used_before = _take(before, int(available * (1 - suffix_share)), counter)
     suffix = ctx.suffix  # not shown to the model, but post-processing still reads it
-    if shows_suffix:
+    if after is not None:
         n_after, used_after = _take(after, available - used_before, counter)
-        if n_before < len(before):  # the suffix left budget unused: give it back to the prefix
-            n_before, used_before = _take(before[::-1], available - used_after, counter)
-        suffix = cursor_tail + "".join(after[:n_after])
-    prefix = "".join(before[len(before) - n_before :]) + cursor_head
+        if not before.all_within(n_before):  # the suffix left budget unused: give it back to the prefix
+            n_before, used_before = _take(before, available - used_after, counter)
+        suffix = cursor_tail + after.joined(n_after)
+    prefix = before.joined(n_before) + cursor_head
     return dataclasses.replace(
         base, prefix=prefix, suffix=suffix, signatures=tuple(kept_signatures), binary=ctx.binary
     )
 
 
-def _take(lines: Sequence[str], budget: int, counter: TokenCounter) -> tuple[int, int]:
+# (frame, template, id of the counter) -> (the counter, tokens); the counter is kept so its id is not reused.
+_FRAMES: OrderedDict[tuple[CompletionContext, Template, int], tuple[TokenCounter, int]] = OrderedDict()
+
+
+def _frame_tokens(frame: CompletionContext, template: Template, counter: TokenCounter) -> int:
+    """Tokens of the prompt without its code: the same few frames recur keystroke after keystroke."""
+    key = (frame, template, id(counter))
+    known = _FRAMES.get(key)
+    if known is None or known[0] is not counter:
+        known = _FRAMES[key] = (counter, counter.count(render(frame, template).prompt))
+        if len(_FRAMES) > 256:
+            _FRAMES.popitem(last=False)
+    return known[1]
+
+
+def _first_line(text: str) -> str:
+    match = LINE_BREAK.search(text)
+    return text[: match.end()] if match else text
+
+
+class _Lines:
+    """The lines of a text (with their breaks) nearest the cursor first: from the end of the prefix,
+    or from the start of the suffix. Split a chunk at a time as they are asked for: the budget of a
+    2,000-line file takes a few hundred lines, and splitting the rest on every keystroke cost more
+    than everything else in `fit`."""
+
+    _CHUNK = 8192
+
+    def __init__(self, text: str, from_end: bool) -> None:
+        self._text = text
+        self._from_end = from_end
+        self._lines: list[str] = []
+        self._rest = len(text) if from_end else 0  # where the part not split yet ends (starts)
+        self._done = not text
+
+    def _more(self) -> bool:
+        """Split the next chunk; False when the text is used up."""
+        if self._done:
+            return False
+        chunk = self._CHUNK
+        while True:
+            if self._from_end:
+                start = max(0, self._rest - chunk)
+                pieces = split_lines(self._text[start : self._rest], keepends=True)
+                if start > 0 and len(pieces) > 1:
+                    partial = pieces.pop(0)  # may start mid-line (or hold the \n of a \r\n): re-read
+                    self._lines += reversed(pieces)
+                    self._rest = start + len(partial)
+                    return True
+                if start == 0:
+                    self._lines += reversed(pieces)
+                    self._done = True
+                    return True
+            else:
+                end = min(len(self._text), self._rest + chunk)
+                pieces = split_lines(self._text[self._rest : end], keepends=True)
+                if end < len(self._text) and len(pieces) > 1:
+                    partial = pieces.pop()  # may end mid-line (or between \r and \n): re-read
+                    self._lines += pieces
+                    self._rest = end - len(partial)
+                    return True
+                if end == len(self._text):
+                    self._lines += [piece for piece in pieces if piece] or pieces[:1]
+                    self._done = True
+                    return True
+            chunk *= 2  # a line longer than the chunk
+
+    def take_first(self) -> str:
+        """Remove and return the cursor's own line (the text is never empty of it: '' at worst)."""
+        if not self._lines and not self._more():
+            return ""
+        return self._lines.pop(0)
+
+    def block(self, start: int, size: int) -> list[str]:
+        while len(self._lines) < start + size and self._more():
+            pass
+        return self._lines[start : start + size]
+
+    def all_within(self, count: int) -> bool:
+        """Whether the text has no more than `count` lines left."""
+        return len(self.block(count, 1)) == 0
+
+    def joined(self, count: int) -> str:
+        """The first `count` lines in document order."""
+        lines = self.block(0, count)
+        return "".join(reversed(lines) if self._from_end else lines)
+
+
+def _take(lines: _Lines, budget: int, counter: TokenCounter) -> tuple[int, int]:
     """How many of `lines` (nearest first) fit in `budget`, and the tokens they use. Lines are counted
     a block at a time (one tokenizer call per block), plus one token per block for merges across block
     boundaries, so the count stays an upper bound."""
     taken = used = 0
-    while taken < len(lines):
-        block = lines[taken : taken + _BLOCK]
+    while True:
+        block = lines.block(taken, _BLOCK)
+        if not block:
+            return taken, used
         cost = counter.count("".join(block)) + 1
         if used + cost <= budget:
             taken, used = taken + len(block), used + cost
@@ -155,4 +251,3 @@ def _take(lines: Sequence[str], budget: int, counter: TokenCounter) -> tuple[int
                 return taken, used
             taken, used = taken + 1, used + cost
         return taken, used
-    return taken, used

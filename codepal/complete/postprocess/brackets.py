@@ -12,7 +12,7 @@ final `;`/`,` that the rest of the line starts with.
 
 from __future__ import annotations
 
-from codepal.complete.postprocess.closers import is_string, walk
+from codepal.complete.postprocess.closers import in_prose, is_string, walk
 from codepal.complete.postprocess.context import Context
 from codepal.complete.postprocess.lexer import CODE
 from codepal.complete.postprocess.text import PAIRS
@@ -80,6 +80,9 @@ def _balance(ctx: Context, text: str) -> str:
     if closed_by_suffix is not None:
         return closed_by_suffix
     unmatched = ctx.scan(text).unmatched
+    if in_prose(ctx.cursor_frames, ctx.style) >= 0:  # closers on the comment's own line are prose
+        line_end = text.find("\n")
+        unmatched = [] if line_end < 0 else [(pos, ch) for pos, ch in unmatched if pos > line_end]
     if not unmatched:
         return text
     still_open = list(ctx.open_brackets)

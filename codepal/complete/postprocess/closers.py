@@ -61,7 +61,7 @@ def is_string(frame: str, style: Style) -> bool:
     return _delimiter(frame) in style.quotes
 
 
-def _in_prose(frames: list[str], style: Style) -> int:
+def in_prose(frames: list[str], style: Style) -> int:
     """Index of the comment frame the text is in (brackets may sit above it), or -1."""
     for index in range(len(frames) - 1, -1, -1):
         frame = frames[index]
@@ -113,7 +113,7 @@ def walk(text: str, style: Style, frames: list[str]) -> Walk:
                     continue
             i += 1
             continue
-        comment = _in_prose(stack, style)
+        comment = in_prose(stack, style)
         if comment >= 0:
             kind = stack[comment]
             end = "\n" if kind == style.line_comment else "*/"
