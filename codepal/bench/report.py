@@ -116,7 +116,7 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
         Row(s, "latency p95", fmt(get("type_through.latency_ms.p95"), "ms")),
     ]
     s = f"Prefix cache by prompt layout (replayed typing, block size {fmt(get('prefix_cache.block_size'))})"
-    for name in ("codepal", "context_at_cursor", "stable_only"):
+    for name in ("codepal", "context_on_top", "stable_only"):
         key = f"prefix_cache.layouts.{name}"
         if get(key) is not None:
             r.append(Row(s, f"{name}: 40 ms / human-like / both (ratio to codepal)",

@@ -42,7 +42,7 @@ def test_smoke_bench_writes_a_complete_report_and_a_chart(vllm: EngineInfo, tmp_
         assert target.describe() in line and line.rstrip().endswith(("pass", "MISS"))
     assert report["overhead"]["pairs"] >= 1 and report["overhead"]["pairs_with_same_tokens"] >= 0
     assert {"fast", "human"} <= set(report["typing"])
-    assert set(report["prefix_cache"]["layouts"]) >= {"codepal", "context_at_cursor", "stable_only"}
+    assert set(report["prefix_cache"]["layouts"]) >= {"codepal", "context_on_top", "stable_only"}
     assert [level["editors"] for level in report["concurrency"]["levels"]] == [1, 4]
     assert {"explain_with_budget", "explain_no_budget", "fix_with_budget", "fix_no_budget"} <= set(report["assist"])
     assert "api_key" not in json.dumps(report) and (vllm.api_key or "unset") not in json.dumps(report)

@@ -33,7 +33,7 @@ def sample_report() -> dict[str, Any]:
                          "answers_continuing_suggestion": 40, "latency_ms": {"p95": 3.0}},
         "prefix_cache": {"hit_rate": 0.93, "block_size": 128, "layouts": {
             "codepal": {"hit_rate": 0.82, "vs_codepal": 1.0},
-            "context_at_cursor": {"hit_rate": 0.92, "vs_codepal": 1.12}}},
+            "context_on_top": {"hit_rate": 0.92, "vs_codepal": 1.12}}},
         "concurrency": {"levels": [{"editors": 1, "p50_ms": 150.0, "p95_ms": 200.0, "requests_per_s": 6.0,
                                     "tokens_per_s": 90.0},
                                    {"editors": 4, "p50_ms": 300.0, "p95_ms": 500.0, "requests_per_s": 12.0,
