@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 
 from codepal.bench.layout import context_on_top, request_states, stable_only
-from codepal.complete.prompt import render
 from codepal.bench.typist import (
     big_file,
     blank_lines,
@@ -16,7 +15,7 @@ from codepal.bench.typist import (
     target_lines,
 )
 from codepal.complete.context import CompletionContext, Signature
-from codepal.complete.prompt import choose_template
+from codepal.complete.prompt import choose_template, render
 from codepal.text.lines import split_lines
 
 
