@@ -44,6 +44,12 @@ def _pair(report: Mapping[str, Any], a: str, b: str, unit: str = "ms") -> str:
     return f"{fmt(first, digits=1)} / {fmt(second, digits=1)} {unit}".strip()
 
 
+def _settings(values: Mapping[str, Any]) -> str:
+    """debounce, temperature, max tokens and deadline, as the benchmark ran them."""
+    keys = ("debounce_ms", "temperature", "max_tokens_line", "max_tokens_block", "deadline_ms", "cache_size")
+    return ", ".join(f"{key} {values[key]}" for key in keys if key in values)
+
+
 def target_rows(report: Mapping[str, Any]) -> list[Row]:
     return [
         Row("Targets", row["label"], fmt(row["value"], row["unit"], row["percent"]), row["target"],
@@ -58,6 +64,17 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
     def get(key: str) -> Any:
         return lookup(report, key)
 
+    s = "Settings"
+    completion = get("meta.options.completion") or {}
+    if completion:
+        r.append(Row(s, "language servers (typing, type-through)",
+                     _settings({"debounce_ms": 40, "temperature": 0.2, "max_tokens_line": 32,
+                                "max_tokens_block": 96, "deadline_ms": 3000, **completion})))
+    if get("overhead.settings") is not None:
+        r.append(Row(s, "overhead pairs (language server and direct)",
+                     _settings({**completion, **(get("overhead.settings") or {})})))
+    if get("deadline.settings") is not None:
+        r.append(Row(s, "deadline (service defaults otherwise)", _settings(get("deadline.settings") or {})))
     s = "Overhead"
     if get("overhead.pairs") is not None:
         s = f"Overhead ({get('overhead.pairs')} interleaved pairs, same prompt, temperature 0)"
@@ -66,7 +83,7 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
                 _pair(report, "overhead.direct_ms.median", "overhead.direct_ms.p95")),
             Row(s, "through codepal lsp: median / p95",
                 _pair(report, "overhead.lsp_ms.median", "overhead.lsp_ms.p95")),
-            Row(s, "added: median of pairs / p95 difference",
+            Row(s, "added (paired differences): median / p95",
                 _pair(report, "overhead.added_ms_median", "overhead.added_ms_p95")),
             Row(s, "ratio: median / p95", f"{fmt(get('overhead.ratio_median'))} / {fmt(get('overhead.ratio_p95'))}"),
             Row(s, "  of which context + prompt build (same prompts, in process), median",
@@ -141,6 +158,19 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
                          f"{fmt(get(key + '.first_answer_ms'), digits=0)} / "
                          f"{fmt(get(key + '.done_ms'), digits=0)} ms, "
                          f"{fmt(get(key + '.thinking_tokens'), digits=0)} thinking tok"))
+    if get("deadline") is not None:
+        s = (f"Slow engine: {get('deadline.model')} on {get('deadline.device')}, deadline "
+             f"{fmt(get('deadline.deadline_ms'))} ms, {fmt(get('deadline.fitted.points'))} cursor points of real code")
+        for mode, label in (("fitted", "prompt sized to the deadline (default)"), ("full", "full context")):
+            r.append(Row(s, f"{label}: answered within the deadline / suggestion shown",
+                         f"{fmt(get(f'deadline.{mode}.answered_fraction'), percent=True)} / "
+                         f"{fmt(get(f'deadline.{mode}.shown'))} of {fmt(get(f'deadline.{mode}.points'))}"))
+        r.append(Row(s, "measured prefill / decode (tokens/s)",
+                     f"{fmt(get('deadline.fitted.prefill_tokens_per_s'))} / "
+                     f"{fmt(get('deadline.fitted.decode_tokens_per_s'))}"))
+        r.append(Row(s, "block completion sized to: prompt tokens / max_tokens",
+                     f"{fmt(get('deadline.fitted.block_prompt_tokens'))} / "
+                     f"{fmt(get('deadline.fitted.block_max_tokens'))}"))
     s = "Run"
     flips = get("lsp_engine_state_flips")
     r += [

@@ -136,6 +136,7 @@ def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: d
         "cache_hits": cache_hits,
         "shown": log.shown,
         "bursts_with_suggestion": log.bursts_shown,
+        "bursts_shown_fraction": round(log.bursts_shown / log.bursts, 4) if log.bursts else None,
         "to_shown_ms_median": _r(median(log.to_shown_ms)),
         "to_shown_ms": summarize(log.to_shown_ms),
         "running_after_300ms_max": max(log.running_after) if log.running_after else None,

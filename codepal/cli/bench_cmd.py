@@ -34,7 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         default=Path(os.environ.get("CODEPAL_TEST_MODEL", Path(".cache") / "test-model")),
                         help="where the tiny test model is (built there if missing)")
     parser.add_argument("--only", help="comma-separated scenarios: stages, overhead, typing, layout, "
-                        "type-through, concurrency, assist (default: all)")
+                        "type-through, concurrency, assist, deadline (default: all)")
+    parser.add_argument("--real-model", type=Path, default=None,
+                        help="a small real model (e.g. .cache/real-model): also run the `deadline` scenario, "
+                        "suggestions within the deadline on this machine's engine")
 
 
 def _command(argv: list[str]) -> str:
@@ -73,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         args.api_key = os.environ.get("CODEPAL_ENGINE__API_KEY")
     options = Options(plan, url=args.url, api_key=args.api_key, model=args.model, test_model=args.test_model,
                       vllm_args=list(getattr(args, "passthrough", [])), only=only,
+                      real_model=getattr(args, "real_model", None),
                       command=_command(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "codepal bench")
     out = args.out or Path("results") / time.strftime("%Y%m%d-%H%M%S")
     result, code = asyncio.run(run_bench(options))

@@ -12,6 +12,7 @@ from codepal.client import ModelClient
 from codepal.complete.budget import HeuristicCounter, TokenCounter, TokenizerFileCounter, fit
 from codepal.complete.cache import SuggestionCache
 from codepal.complete.context import CompletionContext, build_context
+from codepal.complete.pace import EnginePace, Sample
 from codepal.complete.policy import LatestWins
 from codepal.complete.postprocess import postprocess, wants_single_line
 from codepal.complete.prompt import RenderedPrompt, choose_template, render
@@ -32,6 +33,7 @@ class CompletionStats:
     superseded: int = 0
     empty: int = 0
     errors: int = 0
+    deadline_missed: int = 0  # model requests that had no answer by the deadline
     latency: LatencyStats = field(default_factory=LatencyStats)
 
 
@@ -51,6 +53,8 @@ class CompletionService:
         self.policy = LatestWins(config.debounce_ms)
         self.stats = CompletionStats()
         self._counter: TokenCounter | None = None
+        self.pace = EnginePace()
+        self.fit_deadline = True  # size prompt and answer from the engine's measured speed
 
     def update_config(self, config: CompletionConfig, engine: EngineConfig) -> None:
         self.config, self.engine_config = config, engine
@@ -83,6 +87,9 @@ class CompletionService:
         # and a template that does not show the suffix leaves the whole window to the prefix.
         template = choose_template(self.config.template, self.config.model or model_name)
         budget = self.engine_config.max_model_len - max_tokens - 8
+        if self.fit_deadline:  # a slow engine gets the prompt and answer it can finish in time
+            sized = self.pace.size(budget, max_tokens, self.config.deadline_ms / 1000)
+            budget, max_tokens = sized.prompt_tokens, sized.max_tokens
         context = fit(context, self.counter(), budget, template)
         return PreparedPrompt(context, render(context, template), single, max_tokens)
 
@@ -130,6 +137,10 @@ class CompletionService:
 
     async def _generate(self, prepared: PreparedPrompt, client: ModelClient) -> str:
         pieces: list[str] = []
+        started = time.monotonic()
+        first_at = last_at = 0.0
+        tokens = 0
+        prompt_tokens: int | None = None
         try:
             async with asyncio.timeout(self.config.deadline_ms / 1000):
                 async for chunk in client.stream_completion(
@@ -139,12 +150,21 @@ class CompletionService:
                     stop=prepared.rendered.stop,
                     model=self.config.model,
                 ):
+                    prompt_tokens = chunk.prompt_tokens or prompt_tokens
+                    if chunk.text:
+                        last_at = time.monotonic()
+                        first_at = first_at or last_at
+                        tokens += 1
                     pieces.append(chunk.text)
                     # One line wanted and one line here: stop now, vLLM stops generating too.
                     if prepared.single_line and "\n" in "".join(pieces).lstrip("\n"):
                         break
         except TimeoutError:
             log.info("completion deadline of %d ms passed", self.config.deadline_ms)
+            self.stats.deadline_missed += 1
+            # What was waited for is a bound on the engine's speed: the next prompt is sized by it.
+            self.pace.note(Sample(self._prompt_tokens(prepared), first_at - started if first_at else None,
+                                  max(0, tokens - 1), (last_at - first_at) if first_at else time.monotonic() - started))
             return ""  # a late answer is a stale answer
         except BackendUnavailable:
             if not pieces:
@@ -153,4 +173,11 @@ class CompletionService:
             self.stats.errors += 1
             log.info("completion failed: %s", exc)
             return ""
+        if first_at:
+            self.pace.note(Sample(prompt_tokens or self._prompt_tokens(prepared), first_at - started,
+                                  tokens - 1, last_at - first_at))
         return "".join(pieces)
+
+    def _prompt_tokens(self, prepared: PreparedPrompt) -> int:
+        """The prompt's tokens when the server did not say (it says at the end of a stream)."""
+        return HeuristicCounter(4.0).count(prepared.rendered.prompt)
