@@ -97,8 +97,9 @@ def fit(
     when not even the cursor line fits."""
     template = template or _PLAIN
     shows_suffix = template.uses_suffix
-    before = _Lines(ctx.prefix, from_end=True)
-    after = _Lines(ctx.suffix, from_end=False) if shows_suffix else None
+    cursor_row = ctx.prefix.count("\n")
+    before = _Lines(ctx.prefix, from_end=True, phase=-cursor_row % _BLOCK)
+    after = _Lines(ctx.suffix, from_end=False, phase=cursor_row + 1) if shows_suffix else None
     cursor_head = before.take_first()
     cursor_tail = after.take_first() if after is not None else _first_line(ctx.suffix)
 
@@ -172,9 +173,12 @@ class _Lines:
 
     _CHUNK = 8192
 
-    def __init__(self, text: str, from_end: bool) -> None:
+    def __init__(self, text: str, from_end: bool, phase: int = 0) -> None:
         self._text = text
         self._from_end = from_end
+        # Where the blocks `_take` counts begin, so that they fall on the same lines of the document
+        # wherever the cursor is: the tokenizer's counts of the blocks are remembered by their text.
+        self.phase = phase
         self._lines: list[str] = []
         self._rest = len(text) if from_end else 0  # where the part not split yet ends (starts)
         self._done = not text
@@ -238,7 +242,7 @@ def _take(lines: _Lines, budget: int, counter: TokenCounter) -> tuple[int, int]:
     boundaries, so the count stays an upper bound."""
     taken = used = 0
     while True:
-        block = lines.block(taken, _BLOCK)
+        block = lines.block(taken, _BLOCK - (lines.phase + taken) % _BLOCK)
         if not block:
             return taken, used
         cost = counter.count("".join(block)) + 1
