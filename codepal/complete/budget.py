@@ -121,10 +121,18 @@ def fit(
         raise ContextTooLarge(
             f"the line at the cursor does not fit in the prompt budget of {max_prompt_tokens} tokens"
         )
+    # Each signature is charged what it costs rendered alone (its own group heading included, plus a
+    # token per seam): an upper bound, and the same text wherever the cursor is, so it is remembered.
+    empty = _frame_tokens(CompletionContext("", "", ctx.language), template, counter)
+
+    def signature_cost(signature: Signature) -> int:
+        alone = CompletionContext("", "", ctx.language, signatures=(signature,))
+        return _frame_tokens(alone, template, counter) - empty + 2
+
     kept_signatures: list[Signature] = []
     signature_limit = min(max_prompt_tokens, used + int(max_prompt_tokens * signature_share))
     for signature in ctx.signatures:  # most relevant first
-        trial = cost(dataclasses.replace(base, signatures=(*kept_signatures, signature)))
+        trial = used + signature_cost(signature)
         if trial > signature_limit:
             break
         kept_signatures.append(signature)
