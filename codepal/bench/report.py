@@ -133,6 +133,10 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
         Row(s, "latency p95", fmt(get("type_through.latency_ms.p95"), "ms")),
     ]
     s = f"Prefix cache by prompt layout (replayed typing, block size {fmt(get('prefix_cache.block_size'))})"
+    if get("prefix_cache.hit_rate") is not None:
+        r.append(Row(s, "typing sessions: every request / after each session's first",
+                     f"{fmt(get('prefix_cache.hit_rate'), percent=True)} / "
+                     f"{fmt(get('prefix_cache.hit_rate_after_first'), percent=True)}"))
     for name in ("codepal", "context_on_top", "stable_only"):
         key = f"prefix_cache.layouts.{name}"
         if get(key) is not None:

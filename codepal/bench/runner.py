@@ -196,8 +196,12 @@ async def _typing(target: Target, editor: Editor, plan: Plan) -> dict[str, Any]:
             out[mode] = {**median_over_repeats(mode_runs), "runs": mode_runs}
     hits = sum(r.get("prefix_cache_hits") or 0 for rs in runs.values() for r in rs)
     queries = sum(r.get("prefix_cache_queries") or 0 for rs in runs.values() for r in rs)
+    later_hits = sum(r.get("prefix_cache_hits_after_first") or 0 for rs in runs.values() for r in rs)
+    later_queries = sum(r.get("prefix_cache_queries_after_first") or 0 for rs in runs.values() for r in rs)
     out["prefix_cache"] = {"hits": hits, "queries": queries,
-                           "hit_rate": round(hits / queries, 4) if queries else None}
+                           "hit_rate": round(hits / queries, 4) if queries else None,
+                           "hits_after_first": later_hits, "queries_after_first": later_queries,
+                           "hit_rate_after_first": round(later_hits / later_queries, 4) if later_queries else None}
     return out
 
 

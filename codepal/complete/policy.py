@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 TYPING_GAP_S = 0.45  # keystrokes closer than this are typing; a longer gap is a pause
 MAX_DEBOUNCE_S = 0.3
-_SMOOTHING = 0.2  # weight of the newest gap in the running estimates
+_SMOOTHING = 0.3  # weight of the newest gap in the running estimates
 
 
 class LatestWins:
@@ -24,9 +24,10 @@ class LatestWins:
         self.cancelled = 0
         self._running: dict[str, asyncio.Task[object]] = {}
         self._last_at: dict[str, float] = {}
-        # Per document: the user's rhythm while typing (pauses left out): mean gap and mean deviation.
-        self._gap_mean: dict[str, float] = {}
-        self._gap_dev: dict[str, float] = {}
+        # The user's rhythm while typing (pauses left out): mean gap and mean deviation. It belongs to
+        # the user, not the document: a document just opened gets it from the first keystroke.
+        self._gap_mean: float | None = None
+        self._gap_dev = 0.0
         self.model_latency_s = 0.1  # smoothed; a fast server earns a short debounce
 
     def debounce_for(self, key: str) -> float:
@@ -34,11 +35,11 @@ class LatestWins:
         their own rhythm: the wait is the gap a keystroke rarely exceeds while they type (the mean
         plus 2.5 mean deviations, about the 95th percentile, and at least 1.5 means), so a request
         goes out when they pause, not between two keys (then it is thrown away). The rhythm is
-        learned from gaps shorter than TYPING_GAP_S; before any, the base wait."""
-        mean = self._gap_mean.get(key)
+        learned from gaps shorter than TYPING_GAP_S (in any document); before any, the base wait."""
+        mean = self._gap_mean
         if mean is None:
             return self.base_s
-        wait = max(self.base_s, 1.5 * mean, mean + 2.5 * self._gap_dev[key],
+        wait = max(self.base_s, 1.5 * mean, mean + 2.5 * self._gap_dev,
                    min(self.model_latency_s, MAX_DEBOUNCE_S) * 0.5)
         return min(wait, MAX_DEBOUNCE_S)
 
@@ -51,12 +52,12 @@ class LatestWins:
         if last is None or now - last > TYPING_GAP_S:
             return  # the first keystroke, or one after a pause: says nothing about the rhythm
         gap = now - last
-        mean = self._gap_mean.get(key)
+        mean = self._gap_mean
         if mean is None:
-            self._gap_mean[key], self._gap_dev[key] = gap, gap / 4
+            self._gap_mean, self._gap_dev = gap, gap / 4
             return
-        self._gap_dev[key] += _SMOOTHING * (abs(gap - mean) - self._gap_dev[key])
-        self._gap_mean[key] = mean + _SMOOTHING * (gap - mean)
+        self._gap_dev += _SMOOTHING * (abs(gap - mean) - self._gap_dev)
+        self._gap_mean = mean + _SMOOTHING * (gap - mean)
 
     async def run(self, key: str, work: Callable[[], Awaitable[T]], debounce: bool = True) -> T | None:
         """Run `work` after the debounce; None when a newer call for `key` superseded this one.
