@@ -52,8 +52,9 @@ def _settings(values: Mapping[str, Any]) -> str:
 
 def target_rows(report: Mapping[str, Any]) -> list[Row]:
     return [
-        Row("Targets", row["label"], fmt(row["value"], row["unit"], row["percent"]), row["target"],
-            MARKS[row["pass"]])
+        Row("Targets", row["label"],
+            f"– (run with {row['needs']})" if row["value"] is None and row["needs"] else
+            fmt(row["value"], row["unit"], row["percent"]), row["target"], MARKS[row["pass"]])
         for row in evaluate(report)
     ]
 

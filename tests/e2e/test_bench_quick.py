@@ -35,7 +35,7 @@ def test_smoke_bench_writes_a_complete_report_and_a_chart(vllm: EngineInfo, tmp_
     assert set(SECTIONS) <= set(report)
     assert report["errors"] == {}
     assert [row["key"] for row in report["targets"]] == [target.key for target in TARGETS]
-    missing = [target.key for target in TARGETS if lookup(report, target.key) is None]
+    missing = [target.key for target in TARGETS if lookup(report, target.key) is None and not target.needs]
     assert not missing, f"figures not measured: {missing}"
     for target in TARGETS:  # each target is printed with its limit and a pass/miss mark
         line = next(line for line in done.stdout.splitlines() if target.label in line)
