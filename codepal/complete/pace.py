@@ -18,6 +18,7 @@ SHARE_OF_DEADLINE = 0.7  # what the model may use of the deadline (the rest: net
 DECODE_SHARE = 0.35  # of that, at most this much for generating: the rest is the prompt's
 MIN_PROMPT_TOKENS = 128
 MIN_ANSWER_TOKENS = 8
+DECODE_GUESS = 40  # prompt tokens prefilled in the time one token is generated, until measured
 _SAMPLES = 16
 
 
@@ -67,12 +68,15 @@ class EnginePace:
         prefill = self.prefill_rate()
         if prefill is None:
             return Sizing(prompt_tokens, max_tokens)
-        decode = self.decode_rate()
+        # Until a request has generated a few tokens, guess: decoding a token costs about what
+        # prefilling DECODE_GUESS of them does (a CPU; a GPU prefills far faster than that, so its
+        # guessed decode rate is high and nothing is cut).
+        decode = self.decode_rate() or prefill / DECODE_GUESS
         usable = deadline_s * SHARE_OF_DEADLINE
         answer = max_tokens
-        if decode is not None and max_tokens / decode > usable * DECODE_SHARE:
+        if max_tokens / decode > usable * DECODE_SHARE:
             answer = max(MIN_ANSWER_TOKENS, int(decode * usable * DECODE_SHARE))
-        generating = answer / decode if decode is not None else 0.0
+        generating = answer / decode
         fits = int(prefill * max(0.0, usable - generating))
         if fits >= prompt_tokens and answer == max_tokens:
             return Sizing(prompt_tokens, max_tokens)

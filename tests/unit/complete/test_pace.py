@@ -32,3 +32,12 @@ def test_a_request_that_timed_out_before_its_first_token_bounds_the_rate() -> No
     pace.note(Sample(4000, None, 0, 3.0))  # nothing after 3 s: at most 1,333 tokens/s
     sizing = pace.size(4000, 32, 3.0)
     assert sizing.reduced and sizing.prompt_tokens <= 4000 / 3.0 * 3.0 * SHARE_OF_DEADLINE
+
+
+def test_an_unmeasured_decode_rate_is_guessed_from_the_prefill_rate() -> None:
+    pace = EnginePace()
+    pace.note(Sample(4000, None, 0, 3.0))  # a CPU that never got to generate
+    assert pace.size(4000, 96, 3.0).max_tokens < 96
+    gpu = EnginePace()
+    gpu.note(Sample(4000, 0.04, 0, 0.0))
+    assert not gpu.size(4000, 96, 3.0).reduced
