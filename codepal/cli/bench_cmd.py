@@ -145,6 +145,15 @@ def notes(result: dict[str, Any]) -> list[str]:
         f"- **Prefix cache**: vLLM's CPU backend caches whole blocks of {lookup(result, 'prefix_cache.block_size')}"
         " tokens. The layout rows replay the same typing straight to vLLM with the context block moved.",
     ]
+    if lookup(result, "prefix_cache.hit_rate_after_first") is not None:
+        out.append("- **Prefix cache over the typing sessions**: every session types into a new document, whose "
+                   "first prompt finds nothing cached whatever the layout; the target counts the session after its "
+                   "first burst's requests (cache reuse while typing), the row beside it every request.")
+    if lookup(result, "deadline") is not None:
+        out.append("- **Slow engine**: the small real model on this machine's vLLM build, the service's default "
+                   "settings and 3 s deadline, at cursor points of real code (standard library files); the prompt "
+                   "and max_tokens are sized from the prefill and decode rates measured on earlier requests "
+                   "(the first requests have no measurement yet and run at full context).")
     if isinstance(flips, list) and flips:
         out.append(f"- The language servers saw the engine as *not ready* {len(flips)} time(s): their "
                    "1-second `/health` probe timed out while vLLM was busy; a completion asked then answers "
