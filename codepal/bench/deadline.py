@@ -40,7 +40,11 @@ def real_files() -> list[tuple[str, str]]:
 async def start_engine(model_dir: Path, state_dir: Path) -> Target:
     """vLLM (the CPU build here) on the real model, as the benchmark starts the test model."""
     config = test_model_config(model_dir)
-    engine = Engine(config, state_path=state_dir / "engine.json", log_path=state_dir / "vllm.log")
+    # A model without thinking tokens: vLLM's R1 reasoning parser refuses to start on it (the last
+    # flag wins; "" is vLLM's own "no parser").
+    thinks = "</think>" in (model_dir / "tokenizer.json").read_text(encoding="utf-8", errors="replace")
+    engine = Engine(config, extra_args=[] if thinks else ["--reasoning-parser", ""],
+                    state_path=state_dir / "engine.json", log_path=state_dir / "vllm.log")
     log(f"starting vLLM on the real model {model_dir} ({engine.device})")
     started = time.monotonic()
     info = await engine.start()

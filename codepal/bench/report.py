@@ -21,6 +21,7 @@ class Row:
     value: str
     target: str = ""
     mark: str = ""
+    free: bool = False  # a long line of its own ("label: value"), outside the table's columns
 
 
 def fmt(value: Any, unit: str = "", percent: bool = False, digits: int | None = None) -> str:
@@ -70,12 +71,13 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
     if completion:
         r.append(Row(s, "language servers (typing, type-through)",
                      _settings({"debounce_ms": 40, "temperature": 0.2, "max_tokens_line": 32,
-                                "max_tokens_block": 96, "deadline_ms": 3000, **completion})))
+                                "max_tokens_block": 96, "deadline_ms": 3000, **completion}), free=True))
     if get("overhead.settings") is not None:
         r.append(Row(s, "overhead pairs (language server and direct)",
-                     _settings({**completion, **(get("overhead.settings") or {})})))
+                     _settings({**completion, **(get("overhead.settings") or {})}), free=True))
     if get("deadline.settings") is not None:
-        r.append(Row(s, "deadline (service defaults otherwise)", _settings(get("deadline.settings") or {})))
+        r.append(Row(s, "deadline (service defaults otherwise)", _settings(get("deadline.settings") or {}),
+                     free=True))
     s = "Overhead"
     if get("overhead.pairs") is not None:
         s = f"Overhead ({get('overhead.pairs')} interleaved pairs, same prompt, temperature 0)"
@@ -203,9 +205,10 @@ def all_rows(report: Mapping[str, Any]) -> list[Row]:
 
 def format_table(rows: Sequence[Row], title: str = "") -> str:
     """Fixed-width text table, one block per section."""
-    label_w = max([len(row.label) for row in rows] + [10])
-    value_w = max([len(row.value) for row in rows] + [5])
-    target_w = max([len(row.target) for row in rows] + [6])
+    table = [row for row in rows if not row.free]
+    label_w = max([len(row.label) for row in table] + [10])
+    value_w = max([len(row.value) for row in table] + [5])
+    target_w = max([len(row.target) for row in table] + [6])
     lines = [title] if title else []
     section = None
     for row in rows:
@@ -214,6 +217,9 @@ def format_table(rows: Sequence[Row], title: str = "") -> str:
             lines.append("")
             lines.append(section)
             lines.append("-" * min(120, label_w + value_w + target_w + 12))
+        if row.free:
+            lines.append(f"  {row.label}: {row.value}")
+            continue
         tail = f"  {row.target:<{target_w}}  {row.mark}" if row.target or row.mark else ""
         lines.append(f"  {row.label:<{label_w}}  {row.value:>{value_w}}{tail}".rstrip())
     return "\n".join(lines) + "\n"

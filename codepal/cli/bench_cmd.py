@@ -147,8 +147,10 @@ def notes(result: dict[str, Any]) -> list[str]:
     ]
     if lookup(result, "prefix_cache.hit_rate_after_first") is not None:
         out.append("- **Prefix cache over the typing sessions**: every session types into a new document, whose "
-                   "first prompt finds nothing cached whatever the layout; the target counts the session after its "
-                   "first burst's requests (cache reuse while typing), the row beside it every request.")
+                   "first prompt finds nothing cached whatever the layout, and a prompt can reuse at most the text "
+                   "before the earliest edit since the previous one (a typist that jumps far down the file reuses "
+                   "little): the row after the layouts gives the rate over every request and after each session's "
+                   "first burst.")
     if lookup(result, "deadline") is not None:
         out.append("- **Slow engine**: the small real model on this machine's vLLM build, the service's default "
                    "settings and 3 s deadline, at cursor points of real code (standard library files); the prompt "

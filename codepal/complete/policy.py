@@ -33,13 +33,13 @@ class LatestWins:
     def debounce_for(self, key: str) -> float:
         """How long to wait for the next keystroke before asking the model. Someone who types keeps
         their own rhythm: the wait is the gap a keystroke rarely exceeds while they type (the mean
-        plus 2.5 mean deviations, about the 95th percentile, and at least 1.5 means), so a request
+        plus 3 mean deviations, about the 97th percentile, and at least 1.5 means), so a request
         goes out when they pause, not between two keys (then it is thrown away). The rhythm is
         learned from gaps shorter than TYPING_GAP_S (in any document); before any, the base wait."""
         mean = self._gap_mean
         if mean is None:
             return self.base_s
-        wait = max(self.base_s, 1.5 * mean, mean + 2.5 * self._gap_dev,
+        wait = max(self.base_s, 1.5 * mean, mean + 3 * self._gap_dev,
                    min(self.model_latency_s, MAX_DEBOUNCE_S) * 0.5)
         return min(wait, MAX_DEBOUNCE_S)
 
