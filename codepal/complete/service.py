@@ -57,6 +57,8 @@ class CompletionService:
         self.fit_deadline = True  # size prompt and answer from the engine's measured speed
 
     def update_config(self, config: CompletionConfig, engine: EngineConfig) -> None:
+        if engine != self.engine_config:
+            self.pace = EnginePace()  # another engine: its speed is not known yet
         self.config, self.engine_config = config, engine
         self.policy.base_s = config.debounce_ms / 1000
         self.cache = SuggestionCache(config.cache_size)

@@ -28,7 +28,7 @@ def _cut_for_suffix(ctx: Context, text: str) -> str | None:
     first cut after which the whole line reads right (nothing closed twice, no string left open). The
     rest of the line is read after the completion, so `KeyError(f"█)` + `x")` keeps the quote (the
     `)` after the cursor is code once the string is closed) and `f"{█}"` + `x}"` keeps neither.
-    None when the rest of the line closes nothing or no cut fits."""
+    None when the rest of the line closes nothing; when no cut fits, the first cut."""
     frames = ctx.cursor_frames
     cuts = walk(text, ctx.style, frames).closes_outside
     if not cuts:
