@@ -159,12 +159,19 @@ def _local_start(prefix: str, start: int, limit: int) -> int:
     if limit - start < 2 * _LOCAL_STEP:
         return start
     coarse = (limit - _LOCAL_STEP) // _LOCAL_STEP * _LOCAL_STEP
-    found = start
-    for match in _PY_TOP_LEVEL.finditer(prefix, max(start, coarse - 4 * _LOCAL_STEP), coarse):
+    return start + _top_level_before(prefix[start:coarse])
+
+
+@lru_cache(maxsize=8)
+def _top_level_before(text: str) -> int:
+    """Offset of the last top-level definition in the final stretch of `text` (outside triple-quoted
+    strings, by the parity of their quotes), or 0. Memoised: typing below it leaves `text` as it was."""
+    found = 0
+    for match in _PY_TOP_LEVEL.finditer(text, max(0, len(text) - 4 * _LOCAL_STEP)):
         found = match.start()
-    if found > start and prefix.count('"""', start, found) % 2 == 0 and prefix.count("\'\'\'", start, found) % 2 == 0:
+    if found and text.count('"""', 0, found) % 2 == 0 and text.count("\'\'\'", 0, found) % 2 == 0:
         return found
-    return start
+    return 0
 
 
 def _around(root: Node, cursor: int) -> set[tuple[int, str]]:
