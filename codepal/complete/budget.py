@@ -190,6 +190,7 @@ class _Lines:
         self._lines: list[str] = []
         self._rest = len(text) if from_end else 0  # where the part not split yet ends (starts)
         self._done = not text
+        self._taken = False  # the cursor's line was taken out
 
     def _more(self) -> bool:
         """Split the next chunk; False when the text is used up."""
@@ -200,26 +201,30 @@ class _Lines:
             if self._from_end:
                 start = max(0, self._rest - chunk)
                 pieces = split_lines(self._text[start : self._rest], keepends=True)
-                if start > 0 and len(pieces) > 1:
-                    partial = pieces.pop(0)  # may start mid-line (or hold the \n of a \r\n): re-read
-                    self._lines += reversed(pieces)
-                    self._rest = start + len(partial)
-                    return True
+                if self._lines or self._taken:
+                    pieces.pop()  # "": this part ends with a line break (the cursor's line was read first)
                 if start == 0:
                     self._lines += reversed(pieces)
                     self._done = True
                     return True
+                if len(pieces) > 1:
+                    partial = pieces.pop(0)  # may start mid-line (or hold the \n of a \r\n): re-read
+                    self._lines += reversed(pieces)
+                    self._rest = start + len(partial)
+                    return True
             else:
                 end = min(len(self._text), self._rest + chunk)
                 pieces = split_lines(self._text[self._rest : end], keepends=True)
-                if end < len(self._text) and len(pieces) > 1:
-                    partial = pieces.pop()  # may end mid-line (or between \r and \n): re-read
-                    self._lines += pieces
-                    self._rest = end - len(partial)
-                    return True
                 if end == len(self._text):
                     self._lines += [piece for piece in pieces if piece] or pieces[:1]
                     self._done = True
+                    return True
+                pieces.pop()  # may end mid-line: re-read
+                if pieces and pieces[-1].endswith("\r"):
+                    pieces.pop()  # a \r whose \n may come next: re-read
+                if pieces:
+                    self._lines += pieces
+                    self._rest += sum(map(len, pieces))
                     return True
             chunk *= 2  # a line longer than the chunk
 
@@ -227,6 +232,7 @@ class _Lines:
         """Remove and return the cursor's own line (the text is never empty of it: '' at worst)."""
         if not self._lines and not self._more():
             return ""
+        self._taken = True
         return self._lines.pop(0)
 
     def block(self, start: int, size: int) -> list[str]:
