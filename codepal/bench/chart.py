@@ -52,7 +52,7 @@ def draw(report: Mapping[str, Any], path: Path, title: str = "codepal bench") ->
     ax.legend(fontsize=8)
 
     ax = axes[0][2]
-    names = ["codepal", "context_at_cursor", "stable_only"]
+    names = ["codepal", "context_on_top", "stable_only"]
     xs = range(len(names))
     for shift, pattern, label in ((-0.2, "fast", "40 ms/key"), (0.2, "human", "human-like")):
         rates = [_num(get(f"prefix_cache.layouts.{n}.{pattern}_hit_rate")) * 100 for n in names]

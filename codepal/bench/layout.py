@@ -5,10 +5,11 @@ keystroke that a debouncing server would let through (the next key comes ≥ 150
 burst ends) the prompt is rendered and sent with `max_tokens: 1` (only the prompt's prefill matters
 here). Layouts:
 
-* `codepal` — exactly what codepal sends (`CompletionService.prepare`): a comment block on top with
-  the file path, imports, signatures of names near the cursor and the enclosing scope, then the code.
-* `context_at_cursor` — the same information, but only the cursor-independent part (path, imports)
-  stays on top; signatures and scope move into a comment block just above the cursor's line.
+* `codepal` — exactly what codepal sends (`CompletionService.prepare`): the file path and imports in
+  a comment block on top, then the code, with the signatures of names near the cursor and the
+  enclosing scope as comments just above the cursor's line.
+* `context_on_top` — the same information, all of it in the comment block on top (codepal's layout
+  until the layout rows showed it cost the prefix cache most: every cursor move changed the top).
 * `stable_only` — path and imports on top, no signatures or scope.
 
 Each layout and script gets its own file path (the prompt's first line), so no replay finds another's
@@ -30,11 +31,9 @@ from codepal.bench.typist import Script, line_offset
 from codepal.complete.context import CompletionContext
 from codepal.complete.prompt import Template, choose_template, render
 from codepal.complete.service import CompletionService
-from codepal.text.lines import split_lines
 from codepal.types import CompletionRequest
 
 DEBOUNCE_GAP_MS = 150.0
-_BLOCK_ONLY = Template("block", "", "{context}{prefix}", (), uses_suffix=False)
 
 
 def request_states(script: Script) -> list[tuple[str, int]]:
@@ -54,25 +53,9 @@ def request_states(script: Script) -> list[tuple[str, int]]:
     return states
 
 
-def context_at_cursor(ctx: CompletionContext, template: Template) -> str:
-    """Path and imports on top; signatures and scope as comments right above the cursor's line."""
-    stable = render(dataclasses.replace(ctx, signatures=(), scope=()), template).prompt
-    # What the prompt's code already shows is left out, as codepal's own block does.
-    scope = tuple(text for text in ctx.scope if not _shown(text, ctx.prefix))
-    signatures = tuple(s for s in ctx.signatures if s.source or not _shown(s.text, ctx.prefix))
-    moving = render(dataclasses.replace(ctx, prefix="", suffix="", file_path="", imports=(), scope=scope,
-                                        signatures=signatures), _BLOCK_ONLY).prompt
-    if not moving:
-        return stable
-    cut = stable.rfind("\n") + 1
-    line = stable[cut:]
-    indent = line[: len(line) - len(line.lstrip(" \t"))]
-    block = "".join(indent + comment + "\n" for comment in moving.splitlines())
-    return stable[:cut] + block + line
-
-
-def _shown(text: str, prefix: str) -> bool:
-    return split_lines(text)[0] in prefix
+def context_on_top(ctx: CompletionContext, template: Template) -> str:
+    """codepal's layout before: signatures and scope in the comment block on top."""
+    return render(ctx, template, layout="on_top").prompt
 
 
 def stable_only(ctx: CompletionContext, template: Template) -> str:
@@ -81,7 +64,7 @@ def stable_only(ctx: CompletionContext, template: Template) -> str:
 
 LAYOUTS: dict[str, Callable[[CompletionContext, Template], str] | None] = {
     "codepal": None,  # the rendered prompt itself
-    "context_at_cursor": context_at_cursor,
+    "context_on_top": context_on_top,
     "stable_only": stable_only,
 }
 

@@ -21,6 +21,7 @@ class Row:
     value: str
     target: str = ""
     mark: str = ""
+    free: bool = False  # a long line of its own ("label: value"), outside the table's columns
 
 
 def fmt(value: Any, unit: str = "", percent: bool = False, digits: int | None = None) -> str:
@@ -44,10 +45,17 @@ def _pair(report: Mapping[str, Any], a: str, b: str, unit: str = "ms") -> str:
     return f"{fmt(first, digits=1)} / {fmt(second, digits=1)} {unit}".strip()
 
 
+def _settings(values: Mapping[str, Any]) -> str:
+    """debounce, temperature, max tokens and deadline, as the benchmark ran them."""
+    keys = ("debounce_ms", "temperature", "max_tokens_line", "max_tokens_block", "deadline_ms", "cache_size")
+    return ", ".join(f"{key} {values[key]}" for key in keys if key in values)
+
+
 def target_rows(report: Mapping[str, Any]) -> list[Row]:
     return [
-        Row("Targets", row["label"], fmt(row["value"], row["unit"], row["percent"]), row["target"],
-            MARKS[row["pass"]])
+        Row("Targets", row["label"],
+            f"– (run with {row['needs']})" if row["value"] is None and row["needs"] else
+            fmt(row["value"], row["unit"], row["percent"]), row["target"], MARKS[row["pass"]])
         for row in evaluate(report)
     ]
 
@@ -58,6 +66,18 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
     def get(key: str) -> Any:
         return lookup(report, key)
 
+    s = "Settings"
+    completion = get("meta.options.completion") or {}
+    if completion:
+        r.append(Row(s, "language servers (typing, type-through)",
+                     _settings({"debounce_ms": 40, "temperature": 0.2, "max_tokens_line": 32,
+                                "max_tokens_block": 96, "deadline_ms": 3000, **completion}), free=True))
+    if get("overhead.settings") is not None:
+        r.append(Row(s, "overhead pairs (language server and direct)",
+                     _settings({**completion, **(get("overhead.settings") or {})}), free=True))
+    if get("deadline.settings") is not None:
+        r.append(Row(s, "deadline (service defaults otherwise)", _settings(get("deadline.settings") or {}),
+                     free=True))
     s = "Overhead"
     if get("overhead.pairs") is not None:
         s = f"Overhead ({get('overhead.pairs')} interleaved pairs, same prompt, temperature 0)"
@@ -66,7 +86,7 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
                 _pair(report, "overhead.direct_ms.median", "overhead.direct_ms.p95")),
             Row(s, "through codepal lsp: median / p95",
                 _pair(report, "overhead.lsp_ms.median", "overhead.lsp_ms.p95")),
-            Row(s, "added: median of pairs / p95 difference",
+            Row(s, "added (paired differences): median / p95",
                 _pair(report, "overhead.added_ms_median", "overhead.added_ms_p95")),
             Row(s, "ratio: median / p95", f"{fmt(get('overhead.ratio_median'))} / {fmt(get('overhead.ratio_p95'))}"),
             Row(s, "  of which context + prompt build (same prompts, in process), median",
@@ -116,7 +136,11 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
         Row(s, "latency p95", fmt(get("type_through.latency_ms.p95"), "ms")),
     ]
     s = f"Prefix cache by prompt layout (replayed typing, block size {fmt(get('prefix_cache.block_size'))})"
-    for name in ("codepal", "context_at_cursor", "stable_only"):
+    if get("prefix_cache.hit_rate") is not None:
+        r.append(Row(s, "typing sessions: every request / after each session's first",
+                     f"{fmt(get('prefix_cache.hit_rate'), percent=True)} / "
+                     f"{fmt(get('prefix_cache.hit_rate_after_first'), percent=True)}"))
+    for name in ("codepal", "context_on_top", "stable_only"):
         key = f"prefix_cache.layouts.{name}"
         if get(key) is not None:
             r.append(Row(s, f"{name}: 40 ms / human-like / both (ratio to codepal)",
@@ -143,6 +167,19 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
                          f"{fmt(get(key + '.thinking_tokens'), digits=0)} thinking / "
                          f"{fmt(get(key + '.answer_tokens'), digits=0)} answer tok"
                          f"{_counts_note(get(key + '.runs'))}"))
+    if get("deadline") is not None:
+        s = (f"Slow engine: {get('deadline.model')} on {get('deadline.device')}, deadline "
+             f"{fmt(get('deadline.deadline_ms'))} ms, {fmt(get('deadline.fitted.points'))} cursor points of real code")
+        for mode, label in (("fitted", "prompt sized to the deadline (default)"), ("full", "full context")):
+            r.append(Row(s, f"{label}: answered within the deadline / suggestion shown",
+                         f"{fmt(get(f'deadline.{mode}.answered_fraction'), percent=True)} / "
+                         f"{fmt(get(f'deadline.{mode}.shown'))} of {fmt(get(f'deadline.{mode}.points'))}"))
+        r.append(Row(s, "measured prefill / decode (tokens/s)",
+                     f"{fmt(get('deadline.fitted.prefill_tokens_per_s'))} / "
+                     f"{fmt(get('deadline.fitted.decode_tokens_per_s'))}"))
+        r.append(Row(s, "block completion sized to: prompt tokens / max_tokens",
+                     f"{fmt(get('deadline.fitted.block_prompt_tokens'))} / "
+                     f"{fmt(get('deadline.fitted.block_max_tokens'))}"))
     s = "Run"
     flips = get("lsp_engine_state_flips")
     r += [
@@ -170,9 +207,10 @@ def all_rows(report: Mapping[str, Any]) -> list[Row]:
 
 def format_table(rows: Sequence[Row], title: str = "") -> str:
     """Fixed-width text table, one block per section."""
-    label_w = max([len(row.label) for row in rows] + [10])
-    value_w = max([len(row.value) for row in rows] + [5])
-    target_w = max([len(row.target) for row in rows] + [6])
+    table = [row for row in rows if not row.free]
+    label_w = max([len(row.label) for row in table] + [10])
+    value_w = max([len(row.value) for row in table] + [5])
+    target_w = max([len(row.target) for row in table] + [6])
     lines = [title] if title else []
     section = None
     for row in rows:
@@ -181,6 +219,9 @@ def format_table(rows: Sequence[Row], title: str = "") -> str:
             lines.append("")
             lines.append(section)
             lines.append("-" * min(120, label_w + value_w + target_w + 12))
+        if row.free:
+            lines.append(f"  {row.label}: {row.value}")
+            continue
         tail = f"  {row.target:<{target_w}}  {row.mark}" if row.target or row.mark else ""
         lines.append(f"  {row.label:<{label_w}}  {row.value:>{value_w}}{tail}".rstrip())
     return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from codepal import __version__
-from codepal.bench import assist, concurrency, layout, overhead, stages, typethrough
+from codepal.bench import assist, concurrency, deadline, layout, overhead, stages, typethrough
 from codepal.bench import typing_session as typing
 from codepal.bench.editor import Editor, start_editors
 from codepal.bench.server import (
@@ -36,7 +36,7 @@ from codepal.bench.stats import median_over_repeats
 from codepal.bench.targets import evaluate
 from codepal.bench.typist import Script, fast_script, human_script, sample_text
 
-SCENARIOS = ("stages", "overhead", "typing", "layout", "type-through", "concurrency", "assist")
+SCENARIOS = ("stages", "overhead", "typing", "layout", "type-through", "concurrency", "assist", "deadline")
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ class Options:
     vllm_args: list[str] = field(default_factory=list)
     only: tuple[str, ...] = SCENARIOS
     command: str = ""
+    real_model: Path | None = None  # the `deadline` scenario runs only with a real model
 
 
 def _loadavg() -> list[float] | None:
@@ -195,8 +196,12 @@ async def _typing(target: Target, editor: Editor, plan: Plan) -> dict[str, Any]:
             out[mode] = {**median_over_repeats(mode_runs), "runs": mode_runs}
     hits = sum(r.get("prefix_cache_hits") or 0 for rs in runs.values() for r in rs)
     queries = sum(r.get("prefix_cache_queries") or 0 for rs in runs.values() for r in rs)
+    later_hits = sum(r.get("prefix_cache_hits_after_first") or 0 for rs in runs.values() for r in rs)
+    later_queries = sum(r.get("prefix_cache_queries_after_first") or 0 for rs in runs.values() for r in rs)
     out["prefix_cache"] = {"hits": hits, "queries": queries,
-                           "hit_rate": round(hits / queries, 4) if queries else None}
+                           "hit_rate": round(hits / queries, 4) if queries else None,
+                           "hits_after_first": later_hits, "queries_after_first": later_queries,
+                           "hit_rate_after_first": round(later_hits / later_queries, 4) if later_queries else None}
     return out
 
 
@@ -221,6 +226,8 @@ async def run_bench(opts: Options) -> tuple[dict[str, Any], int]:
             "loadavg_start": _loadavg(),
         },
     }
+    if set(opts.only) <= {"deadline"}:  # no test engine needed
+        return await _finish(report, opts, errors, started)
     load_start = time.monotonic()
     lsps: LspSet | None = None
     starting: asyncio.Future[LspSet] | None = None
@@ -295,14 +302,22 @@ async def run_bench(opts: Options) -> tuple[dict[str, Any], int]:
         if lsps is not None:
             await lsps.close()
         await target.close()
+    return await _finish(report, opts, errors, started)
+
+
+async def _finish(report: dict[str, Any], opts: Options, errors: dict[str, str],
+                  started: float) -> tuple[dict[str, Any], int]:
+    if opts.real_model is not None:  # after the test engine has gone: it would share the CPU
+        report["deadline"] = await _scenario("deadline", opts, errors, deadline.run(opts.real_model))
     for key in ("stages", "overhead", "typing", "prefix_cache", "type_through", "concurrency", "assist",
-                "lsp_engine_state_flips"):
+                "lsp_engine_state_flips", "deadline"):
         report.setdefault(key, None)
     report["targets"] = evaluate(report)
     report["errors"] = errors
     report["methods"] = {name: (module.__doc__ or "").strip() for name, module in (
         ("overhead", overhead), ("stages", stages), ("typing", typing), ("type_through", typethrough),
         ("prefix_cache_layouts", layout), ("concurrency", concurrency), ("assist", assist),
+        ("deadline", deadline),
         ("wasted_tokens", sys.modules["codepal.bench.metrics"]))}
     report["meta"]["duration_s"] = round(time.time() - started, 1)
     report["meta"]["loadavg_end"] = _loadavg()

@@ -8,7 +8,10 @@ arrives before the next keystroke.
 
 Counted: model requests (the server's `codepal.status` delta) per keystroke, requests cancelled (by the
 editor, and model requests the server dropped), generated tokens thrown away (see `metrics`), the time
-from the last keystroke of a burst to the suggestion, and vLLM's prefix-cache hits over the session.
+from the last keystroke of a burst to the suggestion, and vLLM's prefix-cache hits over the session, and
+over the session after its first burst's requests: a session opens a new document, whose first prompt
+finds nothing in the cache whatever the layout (its path is the prompt's first line), so the hits
+after it are the cache's reuse while typing.
 """
 
 from __future__ import annotations
@@ -70,7 +73,10 @@ async def play(editor: Editor, target: Target, uri: str, script: Script) -> dict
     before = await settled(target)
     previous: Pending | None = None
     line_at: dict[int, int] = {}  # target line → offset of the typist's cursor in it
+    warm: vm.Snapshot | None = None  # once the first burst's requests are done
     for burst in script.bursts:
+        if warm is None and log.bursts:
+            warm = await settled(target)
         number = script.lines[burst.line]
         doc = editor.docs[uri]
         offset = line_at.get(burst.line, line_offset(doc.text, number))
@@ -110,7 +116,12 @@ async def play(editor: Editor, target: Target, uri: str, script: Script) -> dict
     after = await settled(target)
     after_status = await editor.status()
     editor.close_doc(uri)
-    return _figures(log, vm.delta(before, after), _completions(before_status), _completions(after_status))
+    figures = _figures(log, vm.delta(before, after), _completions(before_status), _completions(after_status))
+    later = vm.delta(warm or after, after)
+    figures.update({"prefix_cache_queries_after_first": later.prefix_cache_queries,
+                    "prefix_cache_hits_after_first": later.prefix_cache_hits,
+                    "prefix_cache_hit_rate_after_first": _r(later.hit_rate, 4)})
+    return figures
 
 
 def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -139,6 +150,7 @@ def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: d
         "cache_hits": cache_hits,
         "shown": log.shown,
         "bursts_with_suggestion": log.bursts_shown,
+        "bursts_shown_fraction": round(log.bursts_shown / log.bursts, 4) if log.bursts else None,
         "to_shown_ms_median": _r(median(log.to_shown_ms)),
         "to_shown_ms": summarize(log.to_shown_ms),
         # The same wait whether or not post-processing kept any text (random weights' text often goes).

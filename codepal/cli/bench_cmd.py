@@ -37,7 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         default=Path(os.environ.get("CODEPAL_TEST_MODEL", Path(".cache") / "test-model")),
                         help="where the tiny test model is (built there if missing)")
     parser.add_argument("--only", help="comma-separated scenarios: stages, overhead, typing, layout, "
-                        "type-through, concurrency, assist (default: all)")
+                        "type-through, concurrency, assist, deadline (default: all)")
+    parser.add_argument("--real-model", type=Path, default=None,
+                        help="a small real model (e.g. .cache/real-model): also run the `deadline` scenario, "
+                        "suggestions within the deadline on this machine's engine")
     scale = parser.add_argument_group("scale (to size the run for a GPU; each overrides the plan's value)")
     scale.add_argument("--editors", type=_counts, help="concurrency levels, e.g. 1,16,64,256 simulated editors")
     scale.add_argument("--requests-per-editor", type=int, help="completions each editor asks for, per level")
@@ -141,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         args.api_key = os.environ.get("CODEPAL_ENGINE__API_KEY")
     options = Options(plan, url=args.url, api_key=args.api_key, model=args.model, test_model=args.test_model,
                       vllm_args=list(getattr(args, "passthrough", [])), only=only,
+                      real_model=getattr(args, "real_model", None),
                       command=_command(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "codepal bench")
     out = args.out or Path("results") / time.strftime("%Y%m%d-%H%M%S")
     result, code = asyncio.run(run_bench(options))
@@ -212,6 +216,17 @@ def notes(result: dict[str, Any]) -> list[str]:
         f"- **Prefix cache**: vLLM caches whole blocks of {lookup(result, 'prefix_cache.block_size')}"
         " tokens. The layout rows replay the same typing straight to vLLM with the context block moved.",
     ]
+    if lookup(result, "prefix_cache.hit_rate_after_first") is not None:
+        out.append("- **Prefix cache over the typing sessions**: every session types into a new document, whose "
+                   "first prompt finds nothing cached whatever the layout, and a prompt can reuse at most the text "
+                   "before the earliest edit since the previous one (a typist that jumps far down the file reuses "
+                   "little): the row after the layouts gives the rate over every request and after each session's "
+                   "first burst.")
+    if lookup(result, "deadline") is not None:
+        out.append("- **Slow engine**: the small real model on this machine's vLLM build, the service's default "
+                   "settings and 3 s deadline, at cursor points of real code (standard library files); the prompt "
+                   "and max_tokens are sized from the prefill and decode rates measured on earlier requests "
+                   "(the first requests have no measurement yet and run at full context).")
     if isinstance(flips, list) and flips:
         out.append(f"- The language servers saw the engine as *not ready* {len(flips)} time(s): their "
                    "1-second `/health` probe timed out while vLLM was busy; a completion asked then answers "

@@ -36,6 +36,7 @@ class TextChunk:
     text: str
     finish_reason: str | None = None
     completion_tokens: int | None = None
+    prompt_tokens: int | None = None  # with completion_tokens, in the usage event at the end
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ class ModelClient:
                         return
                     yield TextChunk(text, choice.get("finish_reason"))
                 if usage and not event.get("choices"):
-                    yield TextChunk("", None, usage.get("completion_tokens"))
+                    yield TextChunk("", None, usage.get("completion_tokens"), usage.get("prompt_tokens"))
 
     async def stream_chat(
         self,

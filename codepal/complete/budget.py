@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -22,6 +22,7 @@ from codepal.complete.context import CompletionContext, Signature
 from codepal.complete.prompt import Template, render
 from codepal.errors import ContextTooLarge, ModelNotAvailable
 from codepal.text import split_lines
+from codepal.text.lines import LINE_BREAK
 
 _BLOCK = 16  # lines counted per tokenizer call; exact per line only inside the block that overflows
 _SLACK = 2  # tokens that merge differently where the code meets the context block or the template
@@ -97,13 +98,20 @@ def fit(
     when not even the cursor line fits."""
     template = template or _PLAIN
     shows_suffix = template.uses_suffix
-    before = split_lines(ctx.prefix, keepends=True)
-    after = split_lines(ctx.suffix, keepends=True)
-    cursor_head, cursor_tail = before.pop(), after.pop(0)
+    cursor_row = ctx.prefix.count("\n")
+    before = _Lines(ctx.prefix, from_end=True, phase=-cursor_row % _BLOCK)
+    after = _Lines(ctx.suffix, from_end=False, phase=cursor_row + 1) if shows_suffix else None
+    cursor_head = before.take_first()
+    cursor_tail = after.take_first() if after is not None else _first_line(ctx.suffix)
 
-    # The template, the context block and the cursor line, measured by rendering them.
+    # The template and the context block are measured by rendering them without the code, so the
+    # text counted is the same from keystroke to keystroke (the counter remembers it); the cursor line
+    # is counted on its own, with a token for each seam.
+    cursor_cost = counter.count(cursor_head) + (counter.count(cursor_tail) if shows_suffix else 0) + 2
+
     def cost(trial: CompletionContext) -> int:
-        return counter.count(render(trial, template).prompt) + _SLACK
+        frame = dataclasses.replace(trial, prefix="", suffix="")
+        return _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
 
     base = dataclasses.replace(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=(), kernel=())
     used = cost(base)
@@ -114,10 +122,18 @@ def fit(
         raise ContextTooLarge(
             f"the line at the cursor does not fit in the prompt budget of {max_prompt_tokens} tokens"
         )
+    # Each signature is charged what it costs rendered alone (its own group heading included, plus a
+    # token per seam): an upper bound, and the same text wherever the cursor is, so it is remembered.
+    empty = _frame_tokens(CompletionContext("", "", ctx.language), template, counter)
+
+    def signature_cost(signature: Signature) -> int:
+        alone = CompletionContext("", "", ctx.language, signatures=(signature,))
+        return _frame_tokens(alone, template, counter) - empty + 2
+
     kept_signatures: list[Signature] = []
     signature_limit = min(max_prompt_tokens, used + int(max_prompt_tokens * signature_share))
     for signature in ctx.signatures:  # most relevant first
-        trial = cost(dataclasses.replace(base, signatures=(*kept_signatures, signature)))
+        trial = used + signature_cost(signature)
         if trial > signature_limit:
             break
         kept_signatures.append(signature)
@@ -129,14 +145,14 @@ def fit(
 
     available = max_prompt_tokens - used
     suffix_share = 0.25 if shows_suffix else 0.0
-    n_before, used_before = _take(before[::-1], int(available * (1 - suffix_share)), counter)
+    n_before, used_before = _take(before, int(available * (1 - suffix_share)), counter)
     suffix = ctx.suffix  # not shown to the model, but post-processing still reads it
-    if shows_suffix:
+    if after is not None:
         n_after, used_after = _take(after, available - used_before, counter)
-        if n_before < len(before):  # the suffix left budget unused: give it back to the prefix
-            n_before, used_before = _take(before[::-1], available - used_after, counter)
-        suffix = cursor_tail + "".join(after[:n_after])
-    prefix = "".join(before[len(before) - n_before :]) + cursor_head
+        if not before.all_within(n_before):  # the suffix left budget unused: give it back to the prefix
+            n_before, used_before = _take(before, available - used_after, counter)
+        suffix = cursor_tail + after.joined(n_after)
+    prefix = before.joined(n_before) + cursor_head
     return dataclasses.replace(
         base, prefix=prefix, suffix=suffix, signatures=tuple(kept_signatures), kernel=kept_kernel,
         binary=ctx.binary,
@@ -156,13 +172,112 @@ def _fit_kernel(facts: tuple[str, ...], base: CompletionContext, cost: Callable[
     return tuple(kept)
 
 
-def _take(lines: Sequence[str], budget: int, counter: TokenCounter) -> tuple[int, int]:
+# (frame, template, id of the counter) -> (the counter, tokens); the counter is kept so its id is not reused.
+_FRAMES: OrderedDict[tuple[CompletionContext, Template, int], tuple[TokenCounter, int]] = OrderedDict()
+
+
+def _frame_tokens(frame: CompletionContext, template: Template, counter: TokenCounter) -> int:
+    """Tokens of the prompt without its code: the same few frames recur keystroke after keystroke."""
+    key = (frame, template, id(counter))
+    known = _FRAMES.get(key)
+    if known is None or known[0] is not counter:
+        known = _FRAMES[key] = (counter, counter.count(render(frame, template).prompt))
+        if len(_FRAMES) > 256:
+            _FRAMES.popitem(last=False)
+    return known[1]
+
+
+def _first_line(text: str) -> str:
+    match = LINE_BREAK.search(text)
+    return text[: match.end()] if match else text
+
+
+class _Lines:
+    """The lines of a text (with their breaks) nearest the cursor first: from the end of the prefix,
+    or from the start of the suffix. Split a chunk at a time as they are asked for: the budget of a
+    2,000-line file takes a few hundred lines, and splitting the rest on every keystroke cost more
+    than everything else in `fit`."""
+
+    _CHUNK = 8192
+
+    def __init__(self, text: str, from_end: bool, phase: int = 0) -> None:
+        self._text = text
+        self._from_end = from_end
+        # Where the blocks `_take` counts begin, so that they fall on the same lines of the document
+        # wherever the cursor is: the tokenizer's counts of the blocks are remembered by their text.
+        self.phase = phase
+        self._lines: list[str] = []
+        self._rest = len(text) if from_end else 0  # where the part not split yet ends (starts)
+        self._done = not text
+        self._taken = False  # the cursor's line was taken out
+
+    def _more(self) -> bool:
+        """Split the next chunk; False when the text is used up."""
+        if self._done:
+            return False
+        chunk = self._CHUNK
+        while True:
+            if self._from_end:
+                start = max(0, self._rest - chunk)
+                pieces = split_lines(self._text[start : self._rest], keepends=True)
+                if self._lines or self._taken:
+                    pieces.pop()  # "": this part ends with a line break (the cursor's line was read first)
+                if start == 0:
+                    self._lines += reversed(pieces)
+                    self._done = True
+                    return True
+                if len(pieces) > 1:
+                    partial = pieces.pop(0)  # may start mid-line (or hold the \n of a \r\n): re-read
+                    self._lines += reversed(pieces)
+                    self._rest = start + len(partial)
+                    return True
+            else:
+                end = min(len(self._text), self._rest + chunk)
+                pieces = split_lines(self._text[self._rest : end], keepends=True)
+                if end == len(self._text):
+                    self._lines += [piece for piece in pieces if piece] or pieces[:1]
+                    self._done = True
+                    return True
+                pieces.pop()  # may end mid-line: re-read
+                if pieces and pieces[-1].endswith("\r"):
+                    pieces.pop()  # a \r whose \n may come next: re-read
+                if pieces:
+                    self._lines += pieces
+                    self._rest += sum(map(len, pieces))
+                    return True
+            chunk *= 2  # a line longer than the chunk
+
+    def take_first(self) -> str:
+        """Remove and return the cursor's own line (the text is never empty of it: '' at worst)."""
+        if not self._lines and not self._more():
+            return ""
+        self._taken = True
+        return self._lines.pop(0)
+
+    def block(self, start: int, size: int) -> list[str]:
+        while len(self._lines) < start + size and self._more():
+            pass
+        return self._lines[start : start + size]
+
+    def all_within(self, count: int) -> bool:
+        """Whether the text has no more than `count` lines left."""
+        return len(self.block(count, 1)) == 0
+
+    def joined(self, count: int) -> str:
+        """The first `count` lines in document order."""
+        lines = self.block(0, count)
+        return "".join(reversed(lines) if self._from_end else lines)
+
+
+def _take(lines: _Lines, budget: int, counter: TokenCounter) -> tuple[int, int]:
     """How many of `lines` (nearest first) fit in `budget`, and the tokens they use. Lines are counted
     a block at a time (one tokenizer call per block), plus one token per block for merges across block
     boundaries, so the count stays an upper bound."""
     taken = used = 0
-    while taken < len(lines):
-        block = lines[taken : taken + _BLOCK]
+    while True:
+        block = lines.block(taken, _BLOCK - (lines.phase + taken) % _BLOCK)
+        if not block:
+            return taken, used
         cost = counter.count("".join(block)) + 1
         if used + cost <= budget:
             taken, used = taken + len(block), used + cost
@@ -173,4 +288,3 @@ def _take(lines: Sequence[str], budget: int, counter: TokenCounter) -> tuple[int
                 return taken, used
             taken, used = taken + 1, used + cost
         return taken, used
-    return taken, used

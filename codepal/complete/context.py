@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlparse
 
 from tree_sitter import Node
 
-from codepal.complete.context_index import Facts, definitions, facts_of, header, imports, scope
+from codepal.complete.context_facts import FactsCache
+from codepal.complete.context_index import Facts, facts_of, scope
 from codepal.complete.context_langs import TABLES
 from codepal.syntax import get_language, normalize_language
 from codepal.text.lines import LINE_BREAK
@@ -35,6 +37,7 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _TOP_LEVEL = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)(?=[A-Za-z_@#])")
 _PY_DEFINITION = re.compile(r"^([ \t]*)(?:@|(?:async[ \t]+)?def[ \t]|class[ \t])", re.MULTILINE)
 _TREES = TreeCache()
+_FACTS = FactsCache()
 
 
 @dataclass(frozen=True)
@@ -89,27 +92,34 @@ def build_context(
 
     skipped, kept = _parse_window(prefix, suffix)
     cut, wrap = _cut(suffix, kept, table.indent_scoped)
-    head = prefix[skipped:].encode("utf-8", "surrogatepass")
+    window = _window(prefix)
+    # Python: the definitions above the window (top-level ones, whole) are read apart from the part
+    # around the cursor, memoised by content, so a keystroke reparses only the code around the cursor.
+    local = _local_start(prefix, skipped, len(prefix) - len(window)) if table.indent_scoped else skipped
+    above = facts_of(prefix[skipped:local], language) if local > skipped else Facts({}, ())
+    head = prefix[local:].encode("utf-8", "surrogatepass")
     source = head + suffix[:cut].encode("utf-8", "surrogatepass")
     cursor = len(head)
-    tree = _TREES.parse(request.uri, language, source)
-    assert tree is not None
-    root = tree.root_node
-    found_imports = imports(root, source, language)
+    parsed = _TREES.parse_with_changes(request.uri, language, source)
+    assert parsed is not None
+    root = parsed[0].root_node
+    facts = _FACTS.facts(request.uri, language, root, source, parsed[1])
+    found_imports = above.imports + facts.import_texts
     after = facts_of(suffix[cut:kept], language, wrap) if cut < kept else Facts({}, ())
     if skipped:  # the imports of a huge document are at its top, outside the parsed window
         found_imports = facts_of(prefix[: min(skipped, _HEAD_CHARS)], language).imports + found_imports
 
-    window = _window(prefix)
     window_start = cursor - len(window.encode("utf-8", "surrogatepass"))
     near = _near_names(window + suffix[: _line_end(suffix)])
-    here: dict[str, Node] = {}
-    wanted = {name.encode("utf-8", "surrogatepass") for name in near}
-    for name, node in definitions(root, source, language, wanted):
-        if window_start <= node.start_byte <= cursor or node.start_byte < cursor < node.end_byte:
+    here: dict[str, str] = {name: text for name, text in above.definitions.items() if name in near}
+    being_written = _around(root, cursor)
+    for definition in facts.definitions:
+        name = definition.name
+        if name not in near or name in here:
+            continue
+        if window_start <= definition.start <= cursor or (definition.start, definition.kind) in being_written:
             continue  # visible right there, or the definition being written
-        if name in near and name not in here:
-            here[name] = node
+        here[name] = definition.header
     others = [
         (path_hint(doc.uri), facts_of(text, normalize_language(doc.language)).definitions)
         for doc in request.other_documents
@@ -122,7 +132,7 @@ def build_context(
         if len(signatures) >= max_signatures:
             break
         if name in here:
-            signatures.append(Signature(name, header(here[name], source)))
+            signatures.append(Signature(name, here[name]))
             continue
         hint, defined = next(((h, d) for h, d in sources if name in d), ("", {}))
         if name in defined:
@@ -141,6 +151,42 @@ def build_context(
     )
 
 
+_PY_TOP_LEVEL = re.compile(r"^(?:@|(?:async[ \t]+)?def[ \t]|class[ \t])", re.MULTILINE)
+_LOCAL_STEP = 4096
+
+
+def _local_start(prefix: str, start: int, limit: int) -> int:
+    """Where the code around the cursor starts: a top-level definition at or before `limit` (the
+    window's first line), found from a coarse point so it moves rarely; `start` when there is none."""
+    if limit - start < 2 * _LOCAL_STEP:
+        return start
+    coarse = (limit - _LOCAL_STEP) // _LOCAL_STEP * _LOCAL_STEP
+    return start + _top_level_before(prefix[start:coarse])
+
+
+@lru_cache(maxsize=8)
+def _top_level_before(text: str) -> int:
+    """Offset of the last top-level definition in the final stretch of `text` (outside triple-quoted
+    strings, by the parity of their quotes), or 0. Memoised: typing below it leaves `text` as it was."""
+    found = 0
+    for match in _PY_TOP_LEVEL.finditer(text, max(0, len(text) - 4 * _LOCAL_STEP)):
+        found = match.start()
+    if found and text.count('"""', 0, found) % 2 == 0 and text.count("\'\'\'", 0, found) % 2 == 0:
+        return found
+    return 0
+
+
+def _around(root: Node, cursor: int) -> set[tuple[int, str]]:
+    """(start, type) of the nodes the cursor is strictly inside."""
+    found: set[tuple[int, str]] = set()
+    node: Node | None = root.descendant_for_byte_range(cursor, cursor)
+    while node is not None:
+        if node.start_byte < cursor < node.end_byte:
+            found.add((node.start_byte, node.type))
+        node = node.parent
+    return found
+
+
 def _parse_window(prefix: str, suffix: str) -> tuple[int, int]:
     """(characters of the prefix to skip, characters of the suffix to keep) for parsing."""
     if len(prefix) + len(suffix) <= MAX_PARSE_CHARS:
@@ -156,8 +202,10 @@ def _parse_window(prefix: str, suffix: str) -> tuple[int, int]:
     return skip, keep
 
 
+@lru_cache(maxsize=16)
 def _cut(suffix: str, kept: int, python: bool) -> tuple[int, bool]:
-    """Where the parsed part of the suffix ends, so that an edit at the cursor reparses little and the
+    """Memoised: typing at the cursor leaves the suffix as it was.
+    Where the parsed part of the suffix ends, so that an edit at the cursor reparses little and the
     rest is read once (memoised). (cut, whether the rest needs the synthetic class to parse)."""
     start = _line_end(suffix)
     if not python:  # a top-level declaration after a blank line; nothing inside blocks
@@ -185,6 +233,13 @@ def _cut(suffix: str, kept: int, python: bool) -> tuple[int, bool]:
 def _window(prefix: str) -> str:
     """The last WINDOW_LINES lines of the prefix (the cursor line counts)."""
     tail = prefix[-200 * WINDOW_LINES :]
+    if "\r" not in tail:  # the common case, without a match object per line
+        end = len(tail)
+        for _ in range(WINDOW_LINES - 1):
+            end = tail.rfind("\n", 0, end)
+            if end < 0:
+                return tail
+        return tail[end + 1 :]
     breaks = [m.end() for m in LINE_BREAK.finditer(tail)]
     return tail[breaks[-WINDOW_LINES + 1] :] if len(breaks) >= WINDOW_LINES - 1 else tail
 

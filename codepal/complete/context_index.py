@@ -52,12 +52,19 @@ def definitions(
 ) -> Iterator[tuple[str, Node]]:
     """(name, definition node) in document order, only for `wanted` names (UTF-8) if given; unnamed
     definitions (C variable declarations) are skipped."""
+    for name, _captured, definition in definition_captures(root, source, language, wanted):
+        yield name, definition
+
+
+def definition_captures(
+    root: Node, source: bytes, language: str, wanted: Collection[bytes] | None = None
+) -> Iterator[tuple[str, Node, Node]]:
+    """(name, captured name or declarator node, definition node), as `definitions`."""
     cursor = QueryCursor(queries(language)[0])
     cursor.set_max_start_depth(TABLES[language].definition_depth)
     captures = cursor.captures(root)
-    nodes = captures.get("name", [])
-    if "decl" in captures:
-        nodes = sorted(nodes + captures["decl"], key=lambda n: n.start_byte)
+    # Document order (the query hands captures over in no particular order).
+    nodes = sorted(captures.get("name", []) + captures.get("decl", []), key=lambda n: n.start_byte)
     for node in nodes:
         definition = node.parent
         if definition is None:
@@ -67,14 +74,19 @@ def definitions(
             continue  # skipped without decoding: most definitions are not wanted
         name = _name(node, definition, source)
         if name and name != WRAPPER and (wanted is None or name.encode("utf-8", "surrogatepass") in wanted):
-            yield name, definition
+            yield name, node, definition
 
 
 def imports(root: Node, source: bytes, language: str) -> tuple[str, ...]:
+    return tuple(text for _, _, text in imports_with_spans(root, source, language))
+
+
+def imports_with_spans(root: Node, source: bytes, language: str) -> list[tuple[int, int, str]]:
+    """(start byte, end byte, text) of each import, in document order."""
     cursor = QueryCursor(queries(language)[1])
     cursor.set_max_start_depth(TABLES[language].import_depth)
     nodes = sorted(cursor.captures(root).get("import", []), key=lambda n: n.start_byte)
-    return tuple(text_of(node, source).strip() for node in nodes)
+    return [(node.start_byte, node.end_byte, text_of(node, source).strip()) for node in nodes]
 
 
 @lru_cache(maxsize=64)
@@ -134,16 +146,28 @@ def _body(node: Node) -> Node | None:
     return None
 
 
-def header(node: Node, source: bytes) -> str:
-    """A definition without its body: `def f(x) -> int:`, `const f = (x) =>`, `typedef struct … T;`."""
+def header_spans(node: Node) -> tuple[tuple[int, int], ...]:
+    """The byte ranges a definition's header is made of: from where it starts (an enclosing `export
+    const` …) to its body, and what follows the body inside the definition (`typedef struct … T;`)."""
     start = node
     while start.parent is not None and start.parent.type in HEADER_FROM_PARENT:
         start = start.parent
     body = _body(node)
-    text = source[start.start_byte : body.start_byte if body else node.end_byte].decode("utf-8", "replace")
-    text = text.rstrip()
+    spans = [(start.start_byte, body.start_byte if body else node.end_byte)]
     if body is not None and node.end_byte - body.end_byte > 1:
-        text += " … " + source[body.end_byte : node.end_byte].decode("utf-8", "replace").strip()
+        spans.append((body.end_byte, node.end_byte))
+    return tuple(spans)
+
+
+def header(node: Node, source: bytes) -> str:
+    """A definition without its body: `def f(x) -> int:`, `const f = (x) =>`, `typedef struct … T;`."""
+    return header_text(node, source, header_spans(node))
+
+
+def header_text(node: Node, source: bytes, spans: tuple[tuple[int, int], ...]) -> str:
+    text = source[spans[0][0] : spans[0][1]].decode("utf-8", "replace").rstrip()
+    if len(spans) > 1:
+        text += " … " + source[spans[1][0] : spans[1][1]].decode("utf-8", "replace").strip()
     lines = [line.rstrip() for line in split_lines(text)[:MAX_HEADER_LINES]]
     return (HEADER_PREFIX.get(node.type, "") + "\n".join(lines))[:MAX_HEADER_CHARS]
 

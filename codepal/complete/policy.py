@@ -13,8 +13,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-FAST_TYPING_S = 0.25  # keystrokes closer than this mean the user is still typing
+TYPING_GAP_S = 0.45  # keystrokes closer than this are typing; a longer gap is a pause
 MAX_DEBOUNCE_S = 0.3
+_SMOOTHING = 0.3  # weight of the newest gap in the running estimates
 
 
 class LatestWins:
@@ -23,19 +24,40 @@ class LatestWins:
         self.cancelled = 0
         self._running: dict[str, asyncio.Task[object]] = {}
         self._last_at: dict[str, float] = {}
-        self._gap_s: dict[str, float] = {}
+        # The user's rhythm while typing (pauses left out): mean gap and mean deviation. It belongs to
+        # the user, not the document: a document just opened gets it from the first keystroke.
+        self._gap_mean: float | None = None
+        self._gap_dev = 0.0
         self.model_latency_s = 0.1  # smoothed; a fast server earns a short debounce
 
     def debounce_for(self, key: str) -> float:
-        """Short when typing is slow or the server is fast; longer while keystrokes come quickly."""
-        gap = self._gap_s.get(key)
-        if gap is None or gap > FAST_TYPING_S:
+        """How long to wait for the next keystroke before asking the model. Someone who types keeps
+        their own rhythm: the wait is the gap a keystroke rarely exceeds while they type (the mean
+        plus 3 mean deviations, about the 97th percentile, and at least 1.5 means), so a request
+        goes out when they pause, not between two keys (then it is thrown away). The rhythm is
+        learned from gaps shorter than TYPING_GAP_S (in any document); before any, the base wait."""
+        mean = self._gap_mean
+        if mean is None:
             return self.base_s
-        wait = max(self.base_s, gap * 1.5, min(self.model_latency_s, MAX_DEBOUNCE_S) * 0.5)
+        wait = max(self.base_s, 1.5 * mean, mean + 3 * self._gap_dev,
+                   min(self.model_latency_s, MAX_DEBOUNCE_S) * 0.5)
         return min(wait, MAX_DEBOUNCE_S)
 
     def note_latency(self, seconds: float) -> None:
         self.model_latency_s = 0.8 * self.model_latency_s + 0.2 * seconds
+
+    def _note_keystroke(self, key: str, now: float) -> None:
+        last = self._last_at.get(key)
+        self._last_at[key] = now
+        if last is None or now - last > TYPING_GAP_S:
+            return  # the first keystroke, or one after a pause: says nothing about the rhythm
+        gap = now - last
+        mean = self._gap_mean
+        if mean is None:
+            self._gap_mean, self._gap_dev = gap, gap / 4
+            return
+        self._gap_dev += _SMOOTHING * (abs(gap - mean) - self._gap_dev)
+        self._gap_mean = mean + _SMOOTHING * (gap - mean)
 
     async def run(self, key: str, work: Callable[[], Awaitable[T]], debounce: bool = True) -> T | None:
         """Run `work` after the debounce; None when a newer call for `key` superseded this one.
@@ -43,11 +65,7 @@ class LatestWins:
         The work runs in an inner task so that a newer request cancels only that, never the caller's
         task; if the caller itself is cancelled (`$/cancelRequest`), the inner task goes with it.
         """
-        now = time.monotonic()
-        if key in self._last_at:
-            gap = now - self._last_at[key]
-            self._gap_s[key] = gap if key not in self._gap_s else 0.5 * self._gap_s[key] + 0.5 * gap
-        self._last_at[key] = now
+        self._note_keystroke(key, time.monotonic())
         self.cancel(key)
         delay = self.debounce_for(key) if debounce else 0.0
 

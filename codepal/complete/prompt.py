@@ -1,8 +1,10 @@
 """Render a completion context as a prompt. Templates are data: `templates/<name>.toml`.
 
-Stable parts come first (file path, imports, signatures), then the code before the cursor, so that
-typing changes only the end of the prompt and vLLM's prefix cache keeps hitting. Everything that could
-vary in order is sorted, so one context always renders to the same bytes.
+Stable parts come first (file path, imports), then the code before the cursor, with what depends on
+the cursor (signatures of names used near it, the enclosing scope) as comments just above the cursor's
+line, so that typing and moving the cursor change only the end of the prompt and vLLM's prefix cache
+keeps hitting. Everything that could vary in order is sorted, so one context always renders to the
+same bytes.
 """
 
 from __future__ import annotations
@@ -132,7 +134,11 @@ def choose_template(name_or_auto: str, model_name: str) -> Template:
     return templates[DEFAULT_TEMPLATE]
 
 
-def render(ctx: CompletionContext, template: Template) -> RenderedPrompt:
+def render(ctx: CompletionContext, template: Template, *, layout: str = "at_cursor") -> RenderedPrompt:
+    """The prompt. `layout`: `at_cursor` (the default) puts what depends on the cursor — signatures of
+    names used near it and the enclosing scope — in a comment block just above the cursor's line, and
+    only the file path and imports on top; `on_top` puts all of it on top (what codepal did before:
+    every move of the cursor changed the prompt's first lines, so vLLM's prefix cache missed)."""
     if ctx.binary:
         raise InvalidInput("cannot build a prompt for a binary document")
     by_file: dict[str, list[Signature]] = {}
@@ -147,24 +153,35 @@ def render(ctx: CompletionContext, template: Template) -> RenderedPrompt:
         )
         files = _fill(template.file_block, {"entries": entries, "path": ctx.file_path or "untitled"})
         by_file = {"": by_file.get("", [])}
+    mark = _COMMENTS.get(ctx.language)
+    stable = _stable_lines(ctx, with_path=not files)
+    local = _local_lines(ctx, by_file)
+    prefix = ctx.prefix
+    if layout == "on_top":
+        stable, local = stable + local, []
+    elif local and mark is not None:
+        prefix = _above_cursor_line(prefix, _comments(local, mark))
     values = {
         "files": files,
-        "context": _comment_block(ctx, by_file, with_path=not files),
-        "prefix": ctx.prefix,
+        "context": _comments(stable, mark) if mark is not None else "",
+        "prefix": prefix,
         "suffix": ctx.suffix if template.uses_suffix else "",
     }
     return RenderedPrompt(_fill(template.format, values), list(template.stop), template.uses_suffix)
 
 
-def _comment_block(ctx: CompletionContext, by_file: dict[str, list[Signature]], with_path: bool) -> str:
-    """The context as comments in the file's own syntax, most stable lines first."""
-    mark = _COMMENTS.get(ctx.language)
-    if mark is None:
-        return ""
+def _stable_lines(ctx: CompletionContext, with_path: bool) -> list[str]:
+    """What does not move with the cursor: the file path and the imports the code does not show."""
     lines: list[str] = []
     if with_path and ctx.file_path:
         lines.append(f"File: {ctx.file_path}")
     lines += [text for text in ctx.imports if not _shown(text, ctx.prefix)]
+    return lines
+
+
+def _local_lines(ctx: CompletionContext, by_file: dict[str, list[Signature]]) -> list[str]:
+    """What moves with the cursor: signatures of names used near it, and the enclosing scope."""
+    lines: list[str] = []
     for source, signatures in sorted(by_file.items(), key=lambda item: (item[0] == "", item[0])):
         if not source:  # definitions of this file that the prompt already shows need no repeating
             signatures = [s for s in signatures if not _shown(s.text, ctx.prefix)]
@@ -178,8 +195,23 @@ def _comment_block(ctx: CompletionContext, by_file: dict[str, list[Signature]], 
     if scope:
         lines.append("Inside:")
         lines += [f"  {text}" for header in scope for text in split_lines(header)]
+    return lines
+
+
+def _comments(lines: list[str], mark: str) -> str:
+    """Context lines as comments in the file's own syntax, each ending in a line break."""
     body = "\n".join(f"{mark} {line}".rstrip() for text in lines for line in split_lines(text))
     return body + "\n" if body else ""
+
+
+def _above_cursor_line(prefix: str, block: str) -> str:
+    """`block` inserted before the cursor's line, indented like it."""
+    start = max(prefix.rfind("\n"), prefix.rfind("\r")) + 1
+    line = prefix[start:]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if indent:
+        block = "".join(indent + comment + "\n" for comment in block.split("\n")[:-1])
+    return prefix[:start] + block + line
 
 
 def _shown(text: str, prefix: str) -> bool:

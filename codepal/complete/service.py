@@ -12,6 +12,7 @@ from codepal.client import ModelClient
 from codepal.complete.budget import HeuristicCounter, TokenCounter, TokenizerFileCounter, fit
 from codepal.complete.cache import SuggestionCache
 from codepal.complete.context import CompletionContext, build_context
+from codepal.complete.pace import EnginePace, Sample
 from codepal.complete.policy import LatestWins
 from codepal.complete.postprocess import postprocess, wants_single_line
 from codepal.complete.prompt import RenderedPrompt, choose_template, render
@@ -33,6 +34,7 @@ class CompletionStats:
     superseded: int = 0
     empty: int = 0
     errors: int = 0
+    deadline_missed: int = 0  # model requests that had no answer by the deadline
     latency: LatencyStats = field(default_factory=LatencyStats)
 
 
@@ -52,8 +54,12 @@ class CompletionService:
         self.policy = LatestWins(config.debounce_ms)
         self.stats = CompletionStats()
         self._counter: TokenCounter | None = None
+        self.pace = EnginePace()
+        self.fit_deadline = True  # size prompt and answer from the engine's measured speed
 
     def update_config(self, config: CompletionConfig, engine: EngineConfig) -> None:
+        if engine != self.engine_config:
+            self.pace = EnginePace()  # another engine: its speed is not known yet
         self.config, self.engine_config = config, engine
         self.policy.base_s = config.debounce_ms / 1000
         self.cache = SuggestionCache(config.cache_size)
@@ -85,9 +91,14 @@ class CompletionService:
         context = build_context(request)
         single = wants_single_line(context.prefix, context.suffix)
         max_tokens = self.config.max_tokens_line if single else self.config.max_tokens_block
-        budget = self.engine_config.max_model_len - max_tokens - 8
-        context = fit(context, self.counter(model_name), budget)
+        # The budget is reckoned for the template that renders the prompt: its special tokens count,
+        # and a template that does not show the suffix leaves the whole window to the prefix.
         template = choose_template(self.config.template, self.config.model or model_name)
+        budget = self.engine_config.max_model_len - max_tokens - 8
+        if self.fit_deadline:  # a slow engine gets the prompt and answer it can finish in time
+            sized = self.pace.size(budget, max_tokens, self.config.deadline_ms / 1000)
+            budget, max_tokens = sized.prompt_tokens, sized.max_tokens
+        context = fit(context, self.counter(model_name), budget, template)
         rendered = render(context, template)
         model_dir = self.model_dir(self.config.model or model_name)
         known = read_traits(model_dir).tokens if model_dir else None
@@ -138,6 +149,10 @@ class CompletionService:
 
     async def _generate(self, prepared: PreparedPrompt, client: ModelClient) -> str:
         pieces: list[str] = []
+        started = time.monotonic()
+        first_at = last_at = 0.0
+        tokens = 0
+        prompt_tokens: int | None = None
         try:
             async with asyncio.timeout(self.config.deadline_ms / 1000):
                 async for chunk in client.stream_completion(
@@ -147,12 +162,21 @@ class CompletionService:
                     stop=prepared.rendered.stop,
                     model=self.config.model,
                 ):
+                    prompt_tokens = chunk.prompt_tokens or prompt_tokens
+                    if chunk.text:
+                        last_at = time.monotonic()
+                        first_at = first_at or last_at
+                        tokens += 1
                     pieces.append(chunk.text)
                     # One line wanted and one line here: stop now, vLLM stops generating too.
                     if prepared.single_line and "\n" in "".join(pieces).lstrip("\n"):
                         break
         except TimeoutError:
             log.info("completion deadline of %d ms passed", self.config.deadline_ms)
+            self.stats.deadline_missed += 1
+            # What was waited for is a bound on the engine's speed: the next prompt is sized by it.
+            self.pace.note(Sample(self._prompt_tokens(prepared), first_at - started if first_at else None,
+                                  max(0, tokens - 1), (last_at - first_at) if first_at else time.monotonic() - started))
             return ""  # a late answer is a stale answer
         except BackendUnavailable:
             if not pieces:
@@ -161,4 +185,11 @@ class CompletionService:
             self.stats.errors += 1
             log.info("completion failed: %s", exc)
             return ""
+        if first_at:
+            self.pace.note(Sample(prompt_tokens or self._prompt_tokens(prepared), first_at - started,
+                                  tokens - 1, last_at - first_at))
         return "".join(pieces)
+
+    def _prompt_tokens(self, prepared: PreparedPrompt) -> int:
+        """The prompt's tokens when the server did not say (it says at the end of a stream)."""
+        return HeuristicCounter(4.0).count(prepared.rendered.prompt)

@@ -15,7 +15,13 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 def split_lines(text: str, keepends: bool = False) -> list[str]:
     """Lines of `text` split on LSP line breaks only. Like `str.split`, n breaks give n + 1 lines
     (the last one possibly empty), so a line number always has a line."""
-    lines: list[str] = []
+    if "\r" not in text:  # the common case, done by str.split in C
+        if not keepends:
+            return text.split("\n")
+        lines = [line + "\n" for line in text.split("\n")]
+        lines[-1] = lines[-1][:-1]
+        return lines
+    lines = []
     start = 0
     for match in LINE_BREAK.finditer(text):
         lines.append(text[start : match.end() if keepends else match.start()])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from tree_sitter import Parser, Point, Tree
 
@@ -44,6 +45,25 @@ def _point(source: bytes, offset: int) -> Point:
     return Point(row, offset - (source.rfind(b"\n", 0, offset) + 1))
 
 
+@dataclass(frozen=True)
+class Changes:
+    """One edit (`old[start:old_end]` became `new[start:new_end]`, byte offsets) and the byte ranges
+    of the new tree whose structure differs from the old tree's (tree-sitter's changed ranges)."""
+
+    start: int
+    old_end: int
+    new_end: int
+    ranges: tuple[tuple[int, int], ...]
+
+    def moved(self, offset: int) -> int | None:
+        """Where a byte offset of the old text is in the new one; None inside the replaced part."""
+        if offset < self.start:
+            return offset
+        if offset >= self.old_end:
+            return offset + self.new_end - self.old_end
+        return None
+
+
 class TreeCache:
     """The last tree of up to `size` documents, by key (a URI). Safe to call from several threads: an
     entry is taken out while it is being updated, so a concurrent caller just parses from scratch."""
@@ -54,13 +74,21 @@ class TreeCache:
         self._lock = threading.Lock()
 
     def parse(self, key: str, language: str, source: bytes) -> Tree | None:
+        found = self.parse_with_changes(key, language, source)
+        return None if found is None else found[0]
+
+    def parse_with_changes(self, key: str, language: str, source: bytes) -> tuple[Tree, Changes | None] | None:
+        """The tree of `source`, and how it differs from the previous tree of `key` (None after a parse
+        from scratch): callers that index the tree update their index from it instead of re-reading."""
         grammar = get_language(language)
         if grammar is None:
             return None
         with self._lock:
             entry = self._entries.pop((key, language), None)
+        changes: Changes | None = None
         if entry is not None and entry[0] == source:
             tree = entry[1]
+            changes = Changes(0, 0, 0, ())
         elif entry is not None:
             old, tree = entry
             start = _common_prefix(old, source)
@@ -74,7 +102,10 @@ class TreeCache:
                 old_end_point=_point(old, old_end),
                 new_end_point=_point(source, new_end),
             )
-            tree = Parser(grammar).parse(source, tree)
+            new_tree = Parser(grammar).parse(source, tree)
+            ranges = tuple((r.start_byte, r.end_byte) for r in tree.changed_ranges(new_tree))
+            changes = Changes(start, old_end, new_end, ranges)
+            tree = new_tree
         else:
             tree = Parser(grammar).parse(source)
         if key:
@@ -82,4 +113,4 @@ class TreeCache:
                 self._entries[(key, language)] = (source, tree)
                 while len(self._entries) > self._size:
                     self._entries.popitem(last=False)
-        return tree
+        return tree, changes

@@ -8,6 +8,14 @@ from lsp.convert import completion_request, offset_of, position_of
 from lsp.server import CodepalServer
 
 SOURCE = "codepal"
+FILTER_CHARS = 40  # how far back the word the client filters by is looked for
+
+
+def word_before(text: str, offset: int) -> str:
+    """The last word in the FILTER_CHARS characters before the cursor ("" when they are all blank,
+    even if earlier text is not), for the item's filter text."""
+    words = text[max(0, offset - FILTER_CHARS) : offset].split()
+    return words[-1] if words else ""
 
 
 def register(server: CodepalServer) -> None:
@@ -51,7 +59,7 @@ def register(server: CodepalServer) -> None:
             documentation=types.MarkupContent(kind=types.MarkupKind.Markdown,
                                               value=f"```{doc.language}\n{completion.text}\n```"),
             text_edit=types.TextEdit(range=types.Range(start=start, end=end), new_text=completion.text),
-            filter_text=doc.text[max(0, offset - 40):offset].split()[-1] if doc.text[:offset].split() else "",
+            filter_text=word_before(doc.text, offset),
             sort_text="0",
             insert_text_format=types.InsertTextFormat.PlainText,
         )

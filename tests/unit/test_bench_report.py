@@ -17,7 +17,7 @@ from codepal.cli import bench_cmd
 def sample_report() -> dict[str, Any]:
     typing = {"keystrokes": 74, "model_requests": 3, "requests_per_keystroke": 0.0405, "cancel_sent": 71,
               "model_requests_aborted": 0, "generated_tokens": 48.0, "wasted_fraction": 0.0,
-              "to_shown_ms_median": 317.4, "bursts_with_suggestion": 3, "bursts": 3,
+              "to_shown_ms_median": 317.4, "bursts_with_suggestion": 3, "bursts": 3, "bursts_shown_fraction": 1.0,
               "running_after_300ms_max": 0.0, "prefix_cache_hit_rate": 0.8, "repeats": 3}
     return {
         "meta": {"duration_s": 200.0, "server": {"engine_start_s": 80.0}, "loadavg_start": [3.0, 2, 1],
@@ -31,9 +31,9 @@ def sample_report() -> dict[str, Any]:
         "typing": {"fast": typing, "human": {**typing, "requests_per_keystroke": 0.31}},
         "type_through": {"model_requests": 0, "latency_median_ms": 1.4, "keystrokes": 40,
                          "answers_continuing_suggestion": 40, "latency_ms": {"p95": 3.0}},
-        "prefix_cache": {"hit_rate": 0.93, "block_size": 128, "layouts": {
+        "prefix_cache": {"hit_rate": 0.93, "hit_rate_after_first": 0.95, "block_size": 128, "layouts": {
             "codepal": {"hit_rate": 0.82, "vs_codepal": 1.0},
-            "context_at_cursor": {"hit_rate": 0.92, "vs_codepal": 1.12}}},
+            "context_on_top": {"hit_rate": 0.92, "vs_codepal": 1.12}}},
         "concurrency": {"levels": [{"editors": 1, "p50_ms": 150.0, "p95_ms": 200.0, "requests_per_s": 6.0,
                                     "tokens_per_s": 90.0},
                                    {"editors": 4, "p50_ms": 300.0, "p95_ms": 500.0, "requests_per_s": 12.0,
@@ -41,6 +41,10 @@ def sample_report() -> dict[str, Any]:
         "assist": {"budget": 64, "explain_with_budget": {"first_progress_ms": 40.0, "first_answer_ms": 300.0,
                                                          "done_ms": 600.0, "thinking_tokens": 70}},
         "lsp_engine_state_flips": [],
+        "deadline": {"model": "real-model", "device": "cpu", "deadline_ms": 3000, "settings": {"deadline_ms": 3000},
+                     "fitted": {"points": 40, "answered_fraction": 0.95, "shown": 30, "prefill_tokens_per_s": 900.0,
+                                "decode_tokens_per_s": 25.0, "block_prompt_tokens": 1200, "block_max_tokens": 18},
+                     "full": {"points": 40, "answered_fraction": 0.0, "shown": 0}},
         "errors": {},
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from codepal.bench.layout import context_at_cursor, request_states, stable_only
+from codepal.bench.layout import context_on_top, request_states, stable_only
 from codepal.bench.typist import (
     big_file,
     blank_lines,
@@ -15,7 +15,7 @@ from codepal.bench.typist import (
     target_lines,
 )
 from codepal.complete.context import CompletionContext, Signature
-from codepal.complete.prompt import choose_template
+from codepal.complete.prompt import choose_template, render
 from codepal.text.lines import split_lines
 
 
@@ -90,9 +90,12 @@ def test_layout_variants_keep_the_cursor_line_last_and_move_the_moving_parts() -
         suffix="\n", language="python", file_path="pkg/a.py", scope=("class A:", "def f(self):", "def h():"),
         imports=("import os",), signatures=(Signature("g", "def g(z):"),))
     template = choose_template("prefix", "any")
-    moved = context_at_cursor(ctx, template)
+    moved = render(ctx, template).prompt  # codepal's layout: what moves with the cursor sits above its line
     assert moved.startswith("# File: pkg/a.py\n")
     assert moved.endswith("        # Inside:\n        #   def h():\n        y = g")  # not what the code shows
     assert "        #   def g(z):\n" in moved
+    on_top = context_on_top(ctx, template)
+    assert on_top.startswith("# File: pkg/a.py\n# Defined in this file:\n#   def g(z):\n# Inside:\n")
+    assert on_top.endswith("\n        y = g")
     stable = stable_only(ctx, template)
     assert "def g(z)" not in stable and stable.endswith("        y = g")

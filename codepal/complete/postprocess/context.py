@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from codepal.complete.postprocess.closers import start_frames, walk
 from codepal.complete.postprocess.lexer import BLOCK, CODE, Scan, Style, scan, scan_stack, style_for
 from codepal.complete.postprocess.text import (
     CLOSING_CHARS,
@@ -83,10 +84,22 @@ class Context:
         return [line for line in lines[-12:] if not is_blank(line)][-5:]
 
     @cached_property
+    def _line_start(self) -> tuple[str, list[str]]:
+        """Lexer state and open brackets where the cursor line starts (the lines above, cheaply)."""
+        line_start = len(self.prefix) - len(self.line_prefix)
+        return scan_stack(self.prefix[:line_start], self.style, self.start_state)
+
+    @cached_property
+    def cursor_frames(self) -> list[str]:
+        """What is open at the cursor as `closers` frames (strings, interpolations, comments too)."""
+        state, stack = self._line_start
+        return walk(self.line_prefix, self.style, start_frames(stack, state)).frames
+
+    @cached_property
     def _prefix_scan(self) -> tuple[str, list[str], int]:
         # The lines above cheaply (state and open brackets only), the cursor line in full for positions.
-        line_start = len(self.prefix) - len(self.line_prefix)
-        state, stack = scan_stack(self.prefix[:line_start], self.style, self.start_state)
+        state, stack = self._line_start
+        stack = list(stack)
         line = scan(self.line_prefix, self.style, state)
         for _, closer in line.unmatched:
             if stack and closer in PAIRS and stack[-1] == PAIRS[closer]:

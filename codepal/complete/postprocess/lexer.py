@@ -29,12 +29,15 @@ class Style:
     raw: frozenset[str] = frozenset()  # delimiters without escapes (Go's backquote)
     char_literal_quote: bool = False  # Rust: `'` is a lifetime unless a char literal follows
     indent_blocks: bool = False  # Python: blocks end by indentation, not braces
+    prefixed_fstrings: bool = False  # Python: `f"…{x}…"` interpolates (read by `closers`)
+    dollar_interpolation: frozenset[str] = frozenset()  # delimiters whose strings interpolate `${x}`
 
 
 _C_LIKE = Style("//", True, ('"', "'"), frozenset())
 STYLES: dict[str, Style] = {
-    "python": Style("#", False, ('"""', "'''", '"', "'"), frozenset({'"""', "'''"}), indent_blocks=True),
-    "javascript": Style("//", True, ('"', "'", "`"), frozenset({"`"})),
+    "python": Style("#", False, ('"""', "'''", '"', "'"), frozenset({'"""', "'''"}), indent_blocks=True,
+                    prefixed_fstrings=True),
+    "javascript": Style("//", True, ('"', "'", "`"), frozenset({"`"}), dollar_interpolation=frozenset({"`"})),
     "go": Style("//", True, ('"', "'", "`"), frozenset({"`"}), raw=frozenset({"`"})),
     "rust": Style("//", True, ('"', "'"), frozenset({'"'}), char_literal_quote=True),
     "java": Style("//", True, ('"""', '"', "'"), frozenset({'"""'})),

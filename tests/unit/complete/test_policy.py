@@ -77,3 +77,33 @@ async def test_a_cancelled_caller_ends_cancelled_even_when_its_work_swallows_the
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
         await caller
+
+
+def _typed(policy: LatestWins, gaps_ms: list[float], key: str = "doc") -> None:
+    """Keystrokes `gaps_ms` apart, after the last one `key` saw (or a first one)."""
+    now = policy._last_at.get(key)
+    if now is None:
+        now = 1000.0
+        policy._note_keystroke(key, now)
+    for gap in gaps_ms:
+        now += gap / 1000
+        policy._note_keystroke(key, now)
+
+
+def test_debounce_follows_the_typists_rhythm_and_ignores_pauses() -> None:
+    import random
+
+    rng = random.Random(3)
+    human = [min(400.0, max(30.0, rng.gauss(120, 60))) for _ in range(200)]
+    policy = LatestWins(base_debounce_ms=40)
+    assert policy.debounce_for("doc") == 0.04  # nothing known yet
+    _typed(policy, human)
+    wait = policy.debounce_for("doc")
+    assert 0.2 <= wait <= 0.3  # most of their gaps are shorter: no request between two keys
+    assert sum(gap / 1000 > wait for gap in human) / len(human) < 0.08
+    _typed(policy, [1500.0, 900.0])  # pauses to think say nothing about the rhythm
+    assert policy.debounce_for("doc") == wait
+    fast = LatestWins(base_debounce_ms=40)
+    _typed(fast, [40.0] * 50)
+    assert 0.059 <= fast.debounce_for("doc") < 0.1
+    assert fast.debounce_for("a document just opened") == fast.debounce_for("doc")  # the user's rhythm

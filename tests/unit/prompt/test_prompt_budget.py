@@ -130,3 +130,28 @@ def test_rendered_prompt_never_exceeds_the_budget(
             continue
         assert fitted.prefix.endswith("y = ")
         assert COUNTER.count(render(fitted, template).prompt) <= budget, name
+
+
+@given(
+    pieces=st.lists(st.sampled_from(["a", "bc ", "\n", "\r\n", "\r", "é", "x" * 50]), max_size=400),
+    chunk=st.sampled_from([1, 3, 8, 64]),
+)
+@settings(max_examples=150, deadline=None)
+def test_lines_split_lazily_are_the_lines_of_the_text(pieces: list[str], chunk: int) -> None:
+    """Chunk by chunk, from either end, `\\r\\n` split across chunks included: the same lines."""
+    from codepal.complete import budget
+    from codepal.text import split_lines
+
+    text = "".join(pieces)
+    expected = split_lines(text, keepends=True)
+    original = budget._Lines._CHUNK
+    budget._Lines._CHUNK = chunk
+    try:
+        backward = budget._Lines(text, from_end=True)
+        head = backward.take_first()
+        assert head == expected[-1]
+        assert backward.joined(len(expected)) == "".join(expected[:-1])
+        forward = budget._Lines(text, from_end=False)
+        assert forward.take_first() + forward.joined(len(expected)) == text
+    finally:
+        budget._Lines._CHUNK = original
