@@ -19,7 +19,14 @@ from codepal.complete.postprocess.text import PAIRS
 
 
 def balance_brackets(ctx: Context, text: str) -> str:
-    return _drop_separators(ctx, _balance(ctx, text))
+    # Until nothing changes: a cut at a line break can leave a closer that the shorter text reads
+    # differently (`"\█` + `)` with `)```x\n`), and the pipeline must give the same answer twice.
+    for _ in range(4):
+        balanced = _drop_separators(ctx, _balance(ctx, text))
+        if balanced == text:
+            break
+        text = balanced
+    return text
 
 
 def _cut_for_suffix(ctx: Context, text: str) -> str | None:
