@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import ast
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from codepal.bench.quality.programs import Program
 
 BUG_KINDS = ("renamed_variable", "missing_import", "off_by_one", "wrong_operator", "wrong_attribute")
 
-_OPERATORS = {
+_OPERATORS: dict[type, str] = {
     ast.Add: "-", ast.Sub: "+", ast.Mult: "+", ast.Div: "*", ast.FloorDiv: "/", ast.Mod: "//",
     ast.Eq: "!=", ast.NotEq: "==", ast.Lt: ">", ast.Gt: "<", ast.LtE: ">=", ast.GtE: "<=",
     ast.In: "not in", ast.NotIn: "in", ast.And: "or", ast.Or: "and",
 }
-_OFF_BY_ONE = {ast.Lt: "<=", ast.LtE: "<", ast.Gt: ">=", ast.GtE: ">"}
+_OFF_BY_ONE: dict[type, str] = {ast.Lt: "<=", ast.LtE: "<", ast.Gt: ">=", ast.GtE: ">"}
 _ATTRIBUTES = {
     "append": "push", "add": "append", "items": "iteritems", "lower": "lowercase", "upper": "uppercase",
     "split": "splits", "splitlines": "split_lines", "strip": "trim", "startswith": "starts_with",
@@ -108,14 +109,14 @@ def _between(source: str, left: ast.AST, right: ast.AST, starts: list[int], toke
     return Edit(gap_start + index, gap_start + index + len(token), "")
 
 
-_TOKENS = {
+_TOKENS: dict[type, str] = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
     ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.Gt: ">", ast.LtE: "<=", ast.GtE: ">=", ast.In: "in",
     ast.NotIn: "not in",
 }
 
 
-def _compare_edits(source: str, node: ast.Compare, starts: list[int], table: dict[type, str]) -> list[Edit]:
+def _compare_edits(source: str, node: ast.Compare, starts: list[int], table: Mapping[type, str]) -> list[Edit]:
     edits = []
     left: ast.AST = node.left
     for op, right in zip(node.ops, node.comparators, strict=True):

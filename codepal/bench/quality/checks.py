@@ -35,10 +35,14 @@ class CheckResult:
                        traceback=self.stderr.replace("\r", ""), error_name=name if name.isidentifier() else "")
 
 
+def _write(folder: str, module: str, check: str) -> None:
+    Path(folder, "target.py").write_text(module, encoding="utf-8")
+    Path(folder, "check.py").write_text(check, encoding="utf-8")
+
+
 async def run_check(module: str, check: str, timeout: float = TIMEOUT_S) -> CheckResult:
     with tempfile.TemporaryDirectory(prefix="codepal-quality-") as folder:
-        Path(folder, "target.py").write_text(module, encoding="utf-8")
-        Path(folder, "check.py").write_text(check, encoding="utf-8")
+        _write(folder, module, check)  # two small files: not worth a thread
         env = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-E", "-s", "check.py", cwd=folder, env=env,

@@ -98,8 +98,10 @@ def _line_span(text: str, row_starts: list[int], row: int) -> tuple[int, int]:
     return start, (len(text) if end < 0 else end)
 
 
-def _mid_line(text: str, rows: dict[int, list[_Token]], row_starts: list[int], rng: random.Random,
-              ) -> tuple[int, int] | None:
+Span = tuple[int, int]  # the removed text's start (the cursor) and end
+
+
+def _mid_line(text: str, rows: dict[int, list[_Token]], row_starts: list[int]) -> list[Span]:
     options = []
     for row, tokens in rows.items():
         code = [t for t in tokens if t.type != "comment"]
@@ -110,11 +112,10 @@ def _mid_line(text: str, rows: dict[int, list[_Token]], row_starts: list[int], r
             rest = text[token.start:line_end]
             if 2 <= len(rest.strip()) <= MAX_MID_LINE and not rest.lstrip().startswith("#"):
                 options.append((token.start, line_end))
-    return rng.choice(options) if options else None
+    return options
 
 
-def _line_start(text: str, rows: dict[int, list[_Token]], row_starts: list[int], rng: random.Random,
-                ) -> tuple[int, int] | None:
+def _line_start(text: str, rows: dict[int, list[_Token]], row_starts: list[int]) -> list[Span]:
     options = []
     for row, tokens in rows.items():
         first = tokens[0]
@@ -124,15 +125,14 @@ def _line_start(text: str, rows: dict[int, list[_Token]], row_starts: list[int],
         if any(t.end_row != t.row for t in tokens) or len(text[first.start:line_end].strip()) < 4:
             continue
         options.append((first.start, line_end))
-    return rng.choice(options) if options else None
+    return options
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def _block(text: str, language: str, rows: dict[int, list[_Token]], row_starts: list[int],
-           rng: random.Random) -> tuple[int, int] | None:
+def _block(text: str, language: str, rows: dict[int, list[_Token]], row_starts: list[int]) -> list[Span]:
     lines = text.split("\n")
     opener = ":" if language == "python" else "{"
     options = []
@@ -159,7 +159,7 @@ def _block(text: str, language: str, rows: dict[int, list[_Token]], row_starts: 
         end = _line_span(text, row_starts, body_end)[1]
         if end - start <= MAX_BLOCK_CHARS:
             options.append((start, end))
-    return rng.choice(options) if options else None
+    return options
 
 
 def points_in(source: SourceFile, text: str, count: int, rng: random.Random, first_kind: int = 0,
@@ -180,15 +180,16 @@ def points_in(source: SourceFile, text: str, count: int, rng: random.Random, fir
             break
         kind = KINDS[(first_kind + k) % len(KINDS)]
         if kind == "mid_line":
-            span = _mid_line(text, rows, row_starts, rng)
+            spans = _mid_line(text, rows, row_starts)
         elif kind == "line_start":
-            span = _line_start(text, rows, row_starts, rng)
+            spans = _line_start(text, rows, row_starts)
         else:
-            span = _block(text, source.language, rows, row_starts, rng)
-        if span is None or span[0] < MIN_PREFIX or text[: span[0]].count("\n") in used:
+            spans = _block(text, source.language, rows, row_starts)
+        spans = [s for s in spans if s[0] >= MIN_PREFIX and text[: s[0]].count("\n") not in used]
+        if not spans:
             continue
-        used.add(text[: span[0]].count("\n"))
-        start, end = span
+        start, end = rng.choice(spans)
+        used.add(text[:start].count("\n"))
         out.append(CursorPoint(f"{source.label}:{text[:start].count(chr(10)) + 1}:{kind}", source.label,
                                source.language, kind, text[:start], text[end:], text[start:end], tab_size,
                                spaces))
@@ -202,17 +203,17 @@ def build_corpus(seed: int, python_points: int, javascript_points: int, per_file
     rng = random.Random(seed)
     pool = candidates() if files is None else files
     groups: dict[str, list[SourceFile]] = {}
-    for source in pool:
-        groups.setdefault(source.origin, []).append(source)
+    for candidate in pool:
+        groups.setdefault(candidate.origin, []).append(candidate)
     for members in groups.values():
         rng.shuffle(members)
     wanted = {"python": python_points, "javascript": javascript_points}
-    origins = {"python": [o for o in ("stdlib", "packages") if o in groups],
+    origins: dict[str, list[str]] = {"python": [o for o in ("stdlib", "packages") if o in groups],
                "javascript": [o for o in ("node_modules",) if o in groups]}
     points: list[CursorPoint] = []
     rotation = 0
     for language, target in wanted.items():
-        queues = {origin: iter(groups[origin]) for origin in origins[language]}
+        queues: dict[str, Iterator[SourceFile]] = {origin: iter(groups[origin]) for origin in origins[language]}
         got = 0
         turn = 0
         while got < target and queues:
