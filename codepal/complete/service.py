@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codepal.client import ModelClient
 from codepal.complete.budget import HeuristicCounter, TokenCounter, TokenizerFileCounter, fit
 from codepal.complete.cache import SuggestionCache
 from codepal.complete.context import CompletionContext, build_context
+from codepal.complete.healing import heal, restore
 from codepal.complete.policy import LatestWins
 from codepal.complete.postprocess import postprocess, wants_single_line
 from codepal.complete.prompt import RenderedPrompt, choose_template, render
@@ -41,6 +42,7 @@ class PreparedPrompt:
     rendered: RenderedPrompt
     single_line: bool
     max_tokens: int
+    healed: str = ""  # whitespace before the cursor left out of the prompt (see `healing`)
 
 
 class CompletionService:
@@ -82,7 +84,9 @@ class CompletionService:
         budget = self.engine_config.max_model_len - max_tokens - 8
         context = fit(context, self.counter(), budget)
         template = choose_template(self.config.template, self.config.model or model_name)
-        return PreparedPrompt(context, render(context, template), single, max_tokens)
+        prompt_prefix, healed = heal(context.prefix)
+        rendered = render(replace(context, prefix=prompt_prefix), template)
+        return PreparedPrompt(context, rendered, single, max_tokens, healed)
 
     async def complete(self, request: CompletionRequest, client: ModelClient | None,
                        key: str | None = None) -> Completion | None:
@@ -120,7 +124,7 @@ class CompletionService:
             return ""
         self.stats.model_requests += 1
         started = time.monotonic()
-        raw = await self._generate(prepared, client)
+        raw = restore(await self._generate(prepared, client), prepared.healed)
         self.policy.note_latency(time.monotonic() - started)
         ctx = prepared.context
         return postprocess(ctx.prefix, ctx.suffix, raw, ctx.language,
