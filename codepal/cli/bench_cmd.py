@@ -41,11 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     quality.add_argument("--model-dir", type=Path, help="model folder vLLM serves for --quality "
                          "(default: .cache/real-model, the small real model)")
     quality.add_argument("--points", type=int, help="cursor points (two thirds Python, one third JavaScript; "
-                         "default 300)")
+                         "default 150, what fits 10 minutes on 2 CPU cores; more for a finer figure)")
     quality.add_argument("--bugs", type=int, help="bug-injected functions to fix (default 20)")
     quality.add_argument("--seed", type=int, default=7, help="corpus and bug sampling seed (default 7)")
     quality.add_argument("--deadline-ms", type=int,
-                         help="codepal's completion deadline (default: its configured default)")
+                         help="codepal's completion deadline (default 60000: quality, not queueing, is measured)")
+    quality.add_argument("--time-budget", type=float,
+                         help="seconds for the whole run; work not started by then is left out and counted "
+                         "(default 570 for the default size, none when --points or --bugs is given; 0: none)")
     parser.add_argument("--only", help="comma-separated scenarios: stages, overhead, typing, layout, "
                         "type-through, concurrency, assist (default: all)")
 

@@ -43,9 +43,9 @@ def test_tiny_quality_bench_writes_the_side_by_side_table(vllm: EngineInfo, tmp_
         assert sum(summary[side][o] for o in ("fixed", "unchanged", "wrong_fix", "damaged")) == summary["bugs"]
     assert summary["codepal"]["damaged"] == 0  # a fix that is not verified is refused, never applied
     labels = [row["label"] for row in report["table"]]
-    assert len(labels) == 9
+    assert len(labels) == 12
     for label in labels:  # each row printed with both sides and a verdict
         line = next(line for line in done.stdout.splitlines() if line.startswith(label))
-        assert line.rstrip().endswith(("ahead", "level", "BEHIND", "n/a"))
+        assert line.rstrip().endswith(("ahead", "level", "BEHIND", "n/a", "(info)"))
     assert (tmp_path / "quality.md").read_text(encoding="utf-8").startswith("# codepal quality benchmark")
     assert "api_key" not in json.dumps(report) and (vllm.api_key or "unset") not in json.dumps(report)

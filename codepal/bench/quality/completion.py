@@ -94,18 +94,24 @@ async def codepal_side(service: CompletionService, client: ModelClient, point: C
 
 
 async def run(points: list[CursorPoint], client: ModelClient, config: CodepalConfig, concurrency: int,
-              progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
-    """One record per point: the point's facts and both sides' attempts."""
+              progress: Callable[[int, int], None] | None = None, stop_at: float | None = None,
+              ) -> list[dict[str, Any]]:
+    """One record per point: the point's facts and both sides' attempts. Points whose first request
+    would start after `stop_at` (monotonic time) are left out, both sides together."""
     service = CompletionService(config.completion, config.engine)
     service.counter()  # load the tokenizer before the clock starts for anyone
     gate = asyncio.Semaphore(concurrency)
     done = 0
+    skipped: dict[str, bool] = {}
 
-    async def one(point: CursorPoint, side: str) -> Attempt:
+    async def one(point: CursorPoint, side: str) -> Attempt | None:
         nonlocal done
         async with gate:
-            attempt = await (raw_side(client, point, config) if side == "raw"
-                             else codepal_side(service, client, point))
+            if skipped.setdefault(point.id, stop_at is not None and time.monotonic() > stop_at):
+                attempt = None
+            else:
+                attempt = await (raw_side(client, point, config) if side == "raw"
+                                 else codepal_side(service, client, point))
         done += 1
         if progress is not None:
             progress(done, 2 * len(points))
@@ -119,9 +125,11 @@ async def run(points: list[CursorPoint], client: ModelClient, config: CodepalCon
     for i, point in enumerate(points):
         pair = attempts[2 * i : 2 * i + 2]
         by_side = dict(zip(SIDES if i % 2 == 0 else SIDES[::-1], pair, strict=True))
+        if by_side["raw"] is None or by_side["codepal"] is None:
+            continue
         records.append({
             "id": point.id, "language": point.language, "kind": point.kind, "removed": point.removed,
-            **{side: asdict(by_side[side]) for side in SIDES},
+            **{side: asdict(attempt) for side, attempt in by_side.items() if attempt is not None},
         })
     return records
 
@@ -143,6 +151,7 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
                 "accepted_chars": accepted,
                 "shown_chars": shown_chars,
                 "accepted_share_of_shown": round(accepted / shown_chars, 4) if shown_chars else None,
+                "shown_nothing_right": sum(a["shown"] and not a["accepted"] for a in attempts),
                 "errors": sum(bool(a["error"]) for a in attempts),
                 "median_s": seconds[len(seconds) // 2] if seconds else None,
             }

@@ -116,17 +116,22 @@ async def codepal_side(client: ModelClient, bug: Bug, problem: Problem, config: 
 
 
 async def run(bugs: list[Bug], client: ModelClient, config: CodepalConfig, concurrency: int,
-              progress: Callable[[int, int], None] | None = None) -> tuple[list[dict[str, Any]], int]:
+              progress: Callable[[int, int], None] | None = None, stop_at: float | None = None,
+              ) -> tuple[list[dict[str, Any]], int]:
     """One record per bug that its check catches (the bug, the error, both sides' outcomes), and how
-    many bugs the check did not catch (left out)."""
+    many bugs the check did not catch (left out). Bugs whose first request would start after `stop_at`
+    (monotonic time) are left out, both sides together."""
     checks = await asyncio.gather(*(run_check(bug.source, bug.program.check()) for bug in bugs))
     caught = [(bug, check) for bug, check in zip(bugs, checks, strict=True) if not check.passed]
     gate = asyncio.Semaphore(concurrency)
     done = 0
+    skipped: dict[str, bool] = {}
 
-    async def one(bug: Bug, problem: Problem, side: str) -> dict[str, Any]:
+    async def one(bug: Bug, problem: Problem, side: str) -> dict[str, Any] | None:
         nonlocal done
         async with gate:
+            if skipped.setdefault(bug.id, stop_at is not None and time.monotonic() > stop_at):
+                return None
             started = time.monotonic()
             try:
                 after, answer = await (raw_side if side == "raw" else codepal_side)(client, bug, problem, config)
@@ -146,7 +151,8 @@ async def run(bugs: list[Bug], client: ModelClient, config: CodepalConfig, concu
     results = await asyncio.gather(*jobs)
     records = [{"id": bug.id, "kind": bug.kind, "bug": bug.description, "error": check.error,
                 "raw": results[2 * i], "codepal": results[2 * i + 1]}
-               for i, (bug, check) in enumerate(caught)]
+               for i, (bug, check) in enumerate(caught)
+               if results[2 * i] is not None and results[2 * i + 1] is not None]
     return records, len(bugs) - len(caught)
 
 

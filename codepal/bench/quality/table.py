@@ -15,20 +15,17 @@ class Row:
     codepal: float | None
     higher_is_better: bool = True
     unit: str = ""
+    info: bool = False  # context for the other rows, not a figure one side should win
 
     def verdict(self) -> str:
+        if self.info:
+            return "(info)"
         if self.raw is None or self.codepal is None:
             return "n/a"
         if self.raw == self.codepal:
             return "level"
         ahead = self.codepal > self.raw if self.higher_is_better else self.codepal < self.raw
         return "ahead" if ahead else "BEHIND"
-
-
-def _share(part: float | None, whole: float | None) -> str:
-    if part is None or not whole:
-        return ""
-    return f" ({100 * part / whole:.0f} %)"
 
 
 def rows(report: dict[str, Any]) -> list[Row]:
@@ -38,13 +35,16 @@ def rows(report: dict[str, Any]) -> list[Row]:
         raw, cp = comp["raw"], comp["codepal"]
         n = comp["points"]
         out += [
-            Row(f"completion: suggestion shown (of {n} points)", raw["shown"], cp["shown"]),
-            Row("completion: first line exactly right", raw["exact_line"], cp["exact_line"]),
+            Row(f"completion: first line exactly right (of {n} points)", raw["exact_line"], cp["exact_line"]),
             Row("completion: shown, and the file still parses", raw["parses"], cp["parses"]),
             Row(f"completion: characters a user would accept (of {comp['removed_chars']})",
                 raw["accepted_chars"], cp["accepted_chars"]),
             Row("completion: share of shown characters that are right", raw["accepted_share_of_shown"],
                 cp["accepted_share_of_shown"], unit="%"),
+            Row("completion: shown with not one character right", raw["shown_nothing_right"],
+                cp["shown_nothing_right"], higher_is_better=False),
+            Row("completion: suggestion shown", raw["shown"], cp["shown"], info=True),
+            Row("completion: median time per suggestion", raw["median_s"], cp["median_s"], unit="s", info=True),
         ]
     fix = (report.get("fix") or {}).get("summary")
     if fix:
@@ -53,12 +53,13 @@ def rows(report: dict[str, Any]) -> list[Row]:
             Row(f"fix: fixed, the check passes (of {fix['bugs']} bugs)", raw["fixed"], cp["fixed"]),
             Row("fix: damaged files (must be 0)", raw["damaged"], cp["damaged"], higher_is_better=False),
             Row("fix: changed but still failing", raw["wrong_fix"], cp["wrong_fix"], higher_is_better=False),
-            Row("fix: median time per fix", raw["median_s"], cp["median_s"], higher_is_better=False, unit="s"),
+            Row("fix: left unchanged (a refusal)", raw["unchanged"], cp["unchanged"], info=True),
+            Row("fix: median time per fix", raw["median_s"], cp["median_s"], unit="s", info=True),
         ]
     return out
 
 
-def _value(row: Row, value: float | None, whole: float | None = None) -> str:
+def _value(row: Row, value: float | None) -> str:
     if value is None:
         return "–"
     if row.unit == "%":

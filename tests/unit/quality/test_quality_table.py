@@ -38,6 +38,7 @@ def test_rows_say_ahead_level_or_behind_in_the_right_direction() -> None:
     assert table.Row("x", 3, 2).verdict() == "BEHIND"
     assert table.Row("damaged", 2, 0, higher_is_better=False).verdict() == "ahead"
     assert table.Row("x", None, 1).verdict() == "n/a"
+    assert table.Row("shown", 3, 1, info=True).verdict() == "(info)"
 
 
 def test_files_hold_the_table_and_the_terminal_shows_it(tmp_path: Path) -> None:
@@ -46,10 +47,11 @@ def test_files_hold_the_table_and_the_terminal_shows_it(tmp_path: Path) -> None:
               "completion": {"summary": summarise(RECORDS), "points": RECORDS}}
     paths = table.write(report, tmp_path, ["- a note"])
     saved = json.loads(paths["json"].read_text(encoding="utf-8"))
-    assert [row["codepal_is"] for row in saved["table"]]== ["BEHIND", "level", "level", "BEHIND", "ahead"]
+    assert [row["codepal_is"] for row in saved["table"]] == ["level", "level", "BEHIND", "ahead", "level", "(info)",
+                                                            "(info)"]
     markdown = paths["md"].read_text(encoding="utf-8")
     assert "| completion: shown, and the file still parses | 1 | 1 | level |" in markdown
-    assert "| completion: first line exactly right | 1 | 1 | level |" in markdown
+    assert "| completion: first line exactly right (of 2 points) | 1 | 1 | level |" in markdown
     assert "- a note" in markdown
     printed = table.terminal_table(table.rows(report), table.title(report))
     assert printed.splitlines()[0].startswith("codepal bench --quality")
