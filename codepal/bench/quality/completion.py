@@ -83,21 +83,21 @@ def request_for(point: CursorPoint) -> CompletionRequest:
 
 
 async def codepal_side(service: CompletionService, client: ModelClient, point: CursorPoint) -> Attempt:
+    """codepal answers empty rather than raise; its own counters (in the summary) say why."""
     started = time.monotonic()
-    errors_before = service.stats.errors
     completion = await service.complete(request_for(point), client, key=point.id)
     seconds = time.monotonic() - started
-    error = "backend error" if service.stats.errors > errors_before else ""
     if completion is None:
-        return score(point, "", 0, seconds, error)
-    return score(point, completion.text, completion.replace_chars, seconds, error)
+        return score(point, "", 0, seconds)
+    return score(point, completion.text, completion.replace_chars, seconds)
 
 
 async def run(points: list[CursorPoint], client: ModelClient, config: CodepalConfig, concurrency: int,
               progress: Callable[[int, int], None] | None = None, stop_at: float | None = None,
-              ) -> list[dict[str, Any]]:
-    """One record per point: the point's facts and both sides' attempts. Points whose first request
-    would start after `stop_at` (monotonic time) are left out, both sides together."""
+              ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """One record per point (the point's facts and both sides' attempts), and codepal's own counters
+    (requests that reached the model, answers that came back empty, backend errors). Points whose first
+    request would start after `stop_at` (monotonic time) are left out, both sides together."""
     service = CompletionService(config.completion, config.engine)
     service.counter()  # load the tokenizer before the clock starts for anyone
     gate = asyncio.Semaphore(concurrency)
@@ -131,7 +131,8 @@ async def run(points: list[CursorPoint], client: ModelClient, config: CodepalCon
             "id": point.id, "language": point.language, "kind": point.kind, "removed": point.removed,
             **{side: asdict(attempt) for side, attempt in by_side.items() if attempt is not None},
         })
-    return records
+    stats = service.stats
+    return records, {"model_requests": stats.model_requests, "empty": stats.empty, "errors": stats.errors}
 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -152,7 +153,7 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
                 "shown_chars": shown_chars,
                 "accepted_share_of_shown": round(accepted / shown_chars, 4) if shown_chars else None,
                 "shown_nothing_right": sum(a["shown"] and not a["accepted"] for a in attempts),
-                "errors": sum(bool(a["error"]) for a in attempts),
+                "errors": sum(bool(a.get("error")) for a in attempts),
                 "median_s": seconds[len(seconds) // 2] if seconds else None,
             }
         return out

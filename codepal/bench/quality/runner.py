@@ -156,10 +156,11 @@ async def run_quality(opts: Options) -> dict[str, Any]:
         public = config.model_dump()
         report["meta"]["settings"] = {"completion": public["completion"], "assist": public["assist"]}
         phase = time.monotonic()
-        records = await completion.run(points, target.client, config, plan.completion_concurrency,
+        records, counters = await completion.run(points, target.client, config, plan.completion_concurrency,
                                        _progress("completion", phase), stop_at=end - FIX_RESERVE_S)
         report["meta"]["completion_s"] = round(time.monotonic() - phase, 1)
-        report["completion"] = {"summary": completion.summarise(records), "points": records}
+        report["completion"] = {"summary": completion.summarise(records), "codepal_counters": counters,
+                                "points": records}
         phase = time.monotonic()
         fix_records, uncaught = await fixes.run(bugs, target.client, config, plan.fix_concurrency,
                                                 _progress("fix", phase), stop_at=end - FIX_TAIL_S)
