@@ -31,6 +31,8 @@ def test_tiny_quality_bench_writes_the_side_by_side_table(vllm: EngineInfo, tmp_
     assert {"meta", "completion", "fix", "table"} <= set(report)
     points = report["completion"]["points"]
     assert 1 <= len(points) <= 6
+    assert report["completion"]["codepal_counters"]["errors"] == 0
+    assert not [p["raw"]["error"] for p in points if p["raw"]["error"]]
     for point in points:
         assert point["kind"] in ("mid_line", "line_start", "block")
         for side in ("raw", "codepal"):

@@ -146,6 +146,10 @@ async def run_quality(opts: Options) -> dict[str, Any]:
                     else start_engine(opts.model_dir, opts.vllm_args))
     try:
         assert target.client is not None
+        # The client refuses requests past its in-flight limit (an editor's guard against a stuck
+        # server); the benchmark keeps both phases' requests in flight on purpose.
+        target.client.max_in_flight = max(target.client.max_in_flight,
+                                          plan.completion_concurrency + plan.fix_concurrency)
         engine = {**target.engine_options, **target._secret_options}
         config = CodepalConfig().merged({"engine": engine, **codepal_options(opts)}, "quality benchmark")
         report["meta"]["server"] = {
