@@ -1,34 +1,53 @@
-"""Token healing at the cursor: the prompt never ends in the spaces or tabs the user just typed.
+"""Token healing at the cursor: the prompt never ends in the whitespace the user just typed.
 
-Tokenizers glue a space to the word after it (` x`, `    return` are single tokens), so a model almost
-never sees a prompt end in a space before code. Asked to continue `x = ` or a fresh line's indentation,
-a small model answers as if the line were over: a newline, a digit, anything that can follow a bare
-space. On real code (the quality benchmark, SmolLM2-135M) the model's raw output got 1 of 323 removed
-characters right after a trailing space, against 119 of 355 without one, and began a fresh indented line
-with a line break 22 times in 35. So the prompt stops before that whitespace; the model writes it again
-as part of its first token, and it is taken off the answer, which then continues at the cursor.
+Tokenizers glue whitespace to the token after it: a space to the word (` x`), a line break to the next
+line's indentation (`\\n    ` is one token, then ` return`). So a model almost never sees a prompt end
+in a space, or in a bare line break before indented code. Asked to continue `x = ` or a fresh line's
+indentation, a small model answers as if the line were over: a newline, a digit, a comment. On real code
+(the quality benchmark, SmolLM2-135M) the model's raw output got 1 of 323 removed characters right after
+a trailing space, against 119 of 355 without one, and began a fresh indented line with a line break 22
+times in 35; ending the prompt with the bare line break instead, it often began the line with `#`.
+
+So the prompt stops before that whitespace: after a space on a line with code, only the spaces and
+tabs; on a fresh line (only indentation before the cursor), everything back to the last line with
+text. The model writes it again as part of its first token, and it is taken off the answer, which then
+continues at the cursor.
 """
 
 from __future__ import annotations
 
 _BLANKS = " \t"
+_WHITESPACE = " \t\r\n"
 
 
 def heal(prefix: str) -> tuple[str, str]:
     """(the prefix the prompt ends with, the whitespace taken off its end)."""
     kept = prefix.rstrip(_BLANKS)
+    if kept.endswith(("\n", "\r")):  # a fresh line: back to the end of the last line with text
+        kept = kept.rstrip(_WHITESPACE)
     return kept, prefix[len(kept):]
 
 
-def restore(text: str, healed: str) -> str:
-    """The model's continuation of the healed prompt, as text to insert at the cursor.
+def _last_line(whitespace: str) -> str:
+    return whitespace[max(whitespace.rfind("\n"), whitespace.rfind("\r")) + 1:]
 
-    The whitespace the user typed comes off the front. When the model wrote less of it (a shallower
-    indentation than the editor put there), the code still goes at the cursor; when it wrote none and
-    went on with something else (a line break, a closer), that is its answer, unchanged."""
+
+def restore(text: str, healed: str) -> str:
+    """The model's continuation of the healed prompt, as text to insert at the cursor."""
     if not healed or text.startswith(healed):
         return text[len(healed):]
-    lead = text[: len(text) - len(text.lstrip(_BLANKS))]
-    if lead and healed.startswith(lead):
-        return text[len(lead):]
+    stripped = text.lstrip(_WHITESPACE if "\n" in healed or "\r" in healed else _BLANKS)
+    lead = text[: len(text) - len(stripped)]
+    if "\n" not in healed and "\r" not in healed:
+        # On a line with code. Less of the blanks than the user typed (a shallower indentation than the
+        # editor put there): the code still goes at the cursor. None and something else (a closer, a
+        # line break): that is the model's answer, unchanged.
+        return text[len(lead):] if lead and healed.startswith(lead) else text
+    if "\n" not in lead and "\r" not in lead:
+        return ""  # it went on with the line above: nothing of it belongs at the cursor
+    want, got = _last_line(healed), _last_line(lead)
+    if got.startswith(want):
+        return got[len(want):] + stripped  # at the cursor's column or deeper; blank lines as the user has
+    # Shallower than the cursor: the model ended the cursor's block. Unchanged, post-processing sees the
+    # answer start on a later, dedented line and shows nothing.
     return text
