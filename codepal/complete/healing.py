@@ -44,7 +44,9 @@ def restore(text: str, healed: str) -> str:
         # line break): that is the model's answer, unchanged.
         return text[len(lead):] if lead and healed.startswith(lead) else text
     if "\n" not in lead and "\r" not in lead:
-        return ""  # it went on with the line above: nothing of it belongs at the cursor
+        # No line break first: a server that does not continue the prompt (a scripted or remote one
+        # answering with the line itself). Its text goes at the cursor, as it would without healing.
+        return stripped
     want, got = _last_line(healed), _last_line(lead)
     if got.startswith(want):
         return got[len(want):] + stripped  # at the cursor's column or deeper; blank lines as the user has

@@ -37,7 +37,7 @@ def test_heal_takes_the_trailing_whitespace_off(prefix: str, kept: str, healed: 
     ("\n    y = 2", "\n\n    ", "y = 2"),
     ("\ndef g():", "\n", "def g():"),
     ("\n    return x", "\n        ", "\n    return x"),  # shallower: the block is over (shown as nothing)
-    (" + 1\n    return x", "\n    ", ""),  # it went on with the line above
+    ("return x", "\n    ", "return x"),  # no line break first: the line itself, at the cursor
 ])
 def test_restore_continues_at_the_cursor(text: str, healed: str, expected: str) -> None:
     assert restore(text, healed) == expected
