@@ -26,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                       help="fewer repeats: under 5 minutes on 2 CPU cores (default: the full run, "
                       "with more repeats and 16 language servers)")
     size.add_argument("--smoke", action="store_true", help="one repeat of everything (for tests)")
+    size.add_argument("--quality", action="store_true",
+                      help="quality instead of speed: the model's raw output against codepal's pipeline on "
+                      "completion and fix, on corpora built from code on this machine (under 10 minutes on "
+                      "2 CPU cores); writes quality.md and quality.json (default folder: docs/bench)")
     parser.add_argument("--url", help="measure a running OpenAI-compatible server instead of starting one")
     parser.add_argument("--running", action="store_true",
                         help="measure the engine `codepal serve` is running (found like the editors find it)")
@@ -36,6 +40,18 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--test-model", type=Path,
                         default=Path(os.environ.get("CODEPAL_TEST_MODEL", Path(".cache") / "test-model")),
                         help="where the tiny test model is (built there if missing)")
+    quality = parser.add_argument_group("--quality options")
+    quality.add_argument("--model-dir", type=Path, help="model folder vLLM serves for --quality "
+                         "(default: .cache/real-model, the small real model)")
+    quality.add_argument("--points", type=int, help="cursor points (two thirds Python, one third JavaScript; "
+                         "default 150, what fits 10 minutes on 2 CPU cores; more for a finer figure)")
+    quality.add_argument("--bugs", type=int, help="bug-injected functions to fix (default 20)")
+    quality.add_argument("--seed", type=int, default=7, help="corpus and bug sampling seed (default 7)")
+    quality.add_argument("--deadline-ms", type=int,
+                         help="codepal's completion deadline (default 60000: quality, not queueing, is measured)")
+    quality.add_argument("--time-budget", type=float,
+                         help="seconds for the whole run; work not started by then is left out and counted "
+                         "(default 570 for the default size, none when --points or --bugs is given; 0: none)")
     parser.add_argument("--only", help="comma-separated scenarios: stages, overhead, typing, layout, "
                         "type-through, concurrency, assist, deadline (default: all)")
     parser.add_argument("--real-model", type=Path, default=None,
@@ -128,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     only = tuple(s.strip() for s in args.only.split(",")) if args.only else SCENARIOS
     unknown = [s for s in only if s not in SCENARIOS]
-    if unknown:
+    if unknown and not args.quality:
         print(f"codepal: unknown scenario(s) {', '.join(unknown)} (known: {', '.join(SCENARIOS)})",
               file=sys.stderr)
         return 2
@@ -142,6 +158,10 @@ def run(args: argparse.Namespace) -> int:
         args.url, args.api_key, args.model = info.url, info.api_key, args.model or info.model
     if args.api_key is None and args.url:
         args.api_key = os.environ.get("CODEPAL_ENGINE__API_KEY")
+    if args.quality:
+        from codepal.bench.quality.command import run_quality
+
+        return run_quality(args, _command(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "codepal bench --quality")
     options = Options(plan, url=args.url, api_key=args.api_key, model=args.model, test_model=args.test_model,
                       vllm_args=list(getattr(args, "passthrough", [])), only=only,
                       real_model=getattr(args, "real_model", None),

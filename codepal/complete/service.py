@@ -12,6 +12,7 @@ from codepal.client import ModelClient
 from codepal.complete.budget import HeuristicCounter, TokenCounter, TokenizerFileCounter, fit
 from codepal.complete.cache import SuggestionCache
 from codepal.complete.context import CompletionContext, build_context
+from codepal.complete.healing import heal, restore
 from codepal.complete.pace import EnginePace, Sample
 from codepal.complete.policy import LatestWins
 from codepal.complete.postprocess import postprocess, wants_single_line
@@ -44,6 +45,7 @@ class PreparedPrompt:
     rendered: RenderedPrompt
     single_line: bool
     max_tokens: int
+    healed: str = ""  # whitespace before the cursor left out of the prompt (see `healing`)
 
 
 class CompletionService:
@@ -99,11 +101,12 @@ class CompletionService:
             sized = self.pace.size(budget, max_tokens, self.config.deadline_ms / 1000)
             budget, max_tokens = sized.prompt_tokens, sized.max_tokens
         context = fit(context, self.counter(model_name), budget, template)
-        rendered = render(context, template)
+        prompt_prefix, healed = heal(context.prefix)
+        rendered = render(replace(context, prefix=prompt_prefix), template)
         model_dir = self.model_dir(self.config.model or model_name)
         known = read_traits(model_dir).tokens if model_dir else None
         rendered = replace(rendered, stop=choose_stops(rendered.stop, known or None))
-        return PreparedPrompt(context, rendered, single, max_tokens)
+        return PreparedPrompt(context, rendered, single, max_tokens, healed)
 
     async def complete(self, request: CompletionRequest, client: ModelClient | None,
                        key: str | None = None) -> Completion | None:
@@ -141,7 +144,7 @@ class CompletionService:
             return ""
         self.stats.model_requests += 1
         started = time.monotonic()
-        raw = await self._generate(prepared, client)
+        raw = restore(await self._generate(prepared, client), prepared.healed)
         self.policy.note_latency(time.monotonic() - started)
         ctx = prepared.context
         return postprocess(ctx.prefix, ctx.suffix, raw, ctx.language,

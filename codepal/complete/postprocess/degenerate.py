@@ -1,8 +1,10 @@
 """Filter 8: drop output a small model produces when it loops or has nothing to say.
 
-Whitespace only, binary garbage, punctuation only, a line (or group of up to 3 lines) repeated 3+
-times in a row, or a short pattern repeated many times (`)))))))))))))))))))))`, `a, b, a, b, a, b,
-a, b, a, b`). A loop that starts after useful text is cut off instead of discarding everything.
+Whitespace only, binary garbage, punctuation only, or a short pattern repeated many times
+(`)))))))))))))))))))))`, `a, b, a, b, a, b, a, b, a, b`) is dropped; a loop that starts after useful
+text is cut off instead of discarding everything. A line (or group of up to 3 lines) repeated 3+ times
+in a row keeps its first round: that is the model's next line, the rounds after it are the loop (on
+real code, dropping the first round too threw away correct lines: `return`, an import, a call).
 It runs on the whole output, before the block filter would hide the loop.
 """
 
@@ -75,14 +77,18 @@ def _in_word_run(text: str) -> tuple[int, int] | None:
 
 
 def _line_run(lines: list[str]) -> int | None:
-    """Index of the first line of a 1-3 line group repeated 3+ times in a row."""
+    """Index of the line where a 1-3 line group repeated 3+ times in a row starts its second round.
+
+    The first round stays: it is the model's prediction for the next lines, as good as any output
+    that does not loop; only the rounds after it are the loop (greedy decoding repeats itself)."""
     texty = [i for i, line in enumerate(lines[:_MAX_LINES]) if line.strip()]
     keys = [lines[i].rstrip() for i in texty]
     found: int | None = None
     for period in (1, 2, 3):
         for k in _runs(keys, period, 3):
             if _ALNUM.search("".join(keys[k : k + period])):
-                found = texty[k] if found is None else min(found, texty[k])
+                second = texty[k + period]
+                found = second if found is None else min(found, second)
                 break
     return found
 
@@ -95,9 +101,9 @@ def _step(ctx: Context, text: str) -> str:
         if len(body) > 6 or (len(body) >= 4 and len(set(body)) == 1 and body[0] not in ")]}"):
             return ""
     lines = text.split("\n")
-    start = _line_run(lines)
-    if start is not None:
-        return "\n".join(lines[:start])
+    second_round = _line_run(lines)
+    if second_round is not None:
+        return "\n".join(lines[:second_round]).rstrip()
     run = _word_run(text) or _in_word_run(text)
     if run is not None:
         # Mostly loop: nothing worth keeping. Otherwise keep the text before the loop.
