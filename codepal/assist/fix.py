@@ -94,13 +94,14 @@ async def fix(
     error = ""
     outs: list[Generation] = []
     answer_format: AnswerFormat = "text"
+    bad_json = False  # the last answer was JSON that broke off: ask the retry in free text, afresh
     for attempt in range(1, ATTEMPTS + 1):
         if error:
             yield ThinkingDelta(f"\n\n[codepal: the answer was rejected ({error}); asking once more]\n\n")
         while True:
-            structured = not _FREE_TEXT.get(client)
+            structured = not _FREE_TEXT.get(client) and not bad_json
             out = Generation()
-            prompt = fix_prompt(span, problem, context, error, shown, structured)
+            prompt = fix_prompt(span, problem, context, "" if bad_json else error, shown, structured)
             extra: dict[str, Any] | None = {"response_format": response_format(region.code)} if structured else None
             stream = generate(client, prompt, config.thinking_budget_fix, config, out, deadline, extra)
             try:
@@ -123,7 +124,9 @@ async def fix(
         if parsed is not None:
             new_text, error = fixed_structured(region, parsed, language, problem, context)
         elif structured and out.answer.lstrip().startswith("{"):
+            # A small model can loop inside the schema's strings until the token limit (seen with a 135 M model).
             new_text, error = None, "the answer's JSON was incomplete (it may have run out of assist.max_answer_tokens)"
+            bad_json = True
         else:
             new_text, error = fixed_document(region, out.answer, language, problem, context, out.cut)
         if new_text is not None:

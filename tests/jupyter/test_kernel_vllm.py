@@ -5,6 +5,7 @@ secret-like name from the kernel."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,7 +60,7 @@ async def test_vllm_receives_types_and_shapes_never_values(jp_fetch: Fetch, jp_s
     for prompt in prompts:
         for value in VALUES:
             assert value not in prompt, f"{value!r} reached vLLM"
-        for name in SECRET_NAMES:
-            assert name not in prompt, f"{name!r} reached vLLM"
+        for name in SECRET_NAMES:  # as a word: a retry's reason may say "max_answer_tokens"
+            assert not re.search(rf"\b{name}\b", prompt), f"{name!r} reached vLLM"
     print(f"\nvLLM received {len(proxy.requests)} requests ({len(prompts)} prompts); the fix prompt's kernel part:"
           + block.rstrip() + f"\nfix result: ok={result[1]['ok']} ({result[1]['message'][:80]})")
