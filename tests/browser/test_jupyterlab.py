@@ -16,15 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.flow import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, KERNEL_IDLE, SETTINGS, SOURCE_OF
 from tests.browser.lab import REPO, Lab, RoutedFake, notebook, start_lab
 from tests.support.fake_openai import Behaviour
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = REPO / "test-artifacts" / "browser"
 DOCS_IMAGE = REPO / "docs" / "images" / "jupyter-fix.png"
 
 BROKEN = 'total = sum(price)\nprint(f"Total: {total:.2f}")'
@@ -32,14 +29,6 @@ FIXED = 'total = sum(prices)\nprint(f"Total: {total:.2f}")'
 THINKING = ["The error says `price` is not defined. ", "An earlier cell defines `prices`, ",
             "a list of numbers, ", "so this is a typo in the name."]
 FIX_ANSWER = f"```python\n{FIXED}\n```\nUse the list `prices` defined in the earlier cell."
-SETTINGS = {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False}}
-
-SOURCE_OF = "i => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.getSource()"
-KERNEL_IDLE = """() => {
-  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!kernel && kernel.status === 'idle';
-}"""
 
 
 @pytest.fixture
