@@ -28,7 +28,12 @@ class BackendOverloaded(BackendError):
 
 
 class BackendProtocolError(BackendError):
-    """The server answered with an unexpected status or a body that is not the OpenAI protocol."""
+    """The server answered with an unexpected status or a body that is not the OpenAI protocol.
+    `status`: the HTTP status when the server refused the request, else None."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class BadModelOutput(CodepalError):

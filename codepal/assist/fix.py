@@ -112,7 +112,7 @@ async def fix(
                     async for event in stream:
                         yield event
             except BackendProtocolError as exc:
-                if not (structured and "400" in str(exc) and not out.thinking):
+                if not (structured and exc.status == 400 and not out.thinking):
                     raise
                 log.info("the server refused the fix's JSON schema (%s); asking in free text", exc)
                 _FREE_TEXT[client] = True

@@ -121,7 +121,7 @@ async def _answer_after(
                 yield event
             return
         except BackendProtocolError as exc:
-            if "400" not in str(exc):
+            if exc.status != 400:
                 raise
             log.info("the server cannot continue a prefilled thinking turn (%s); sending notes", exc)
             _NO_PREFILL[client] = True

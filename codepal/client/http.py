@@ -349,10 +349,10 @@ def _status_error(response: httpx.Response) -> BackendError:
     if status in (429, 503):
         return BackendOverloaded(f"the model server is overloaded ({status}): {detail}")
     if status == 401:
-        return BackendProtocolError("the model server refused the API key (401)")
+        return BackendProtocolError("the model server refused the API key (401)", status)
     if status == 504:
         return BackendTimeout(f"the model server timed out (504): {detail}")
-    return BackendProtocolError(f"the model server answered {status}: {detail}")
+    return BackendProtocolError(f"the model server answered {status}: {detail}", status)
 
 
 def _map_transport_error(exc: httpx.HTTPError, url: str) -> BackendError:
