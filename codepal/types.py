@@ -37,11 +37,10 @@ class CompletionRequest:
 
 @dataclass(frozen=True)
 class Completion:
-    """Text to insert at the cursor. `replace_chars` characters after the cursor are replaced
-    (closing brackets the suggestion already contains); 0 means a pure insertion."""
+    """Text to insert at the cursor (a pure insertion: post-processing has already dropped what would
+    repeat the text after the cursor)."""
 
     text: str
-    replace_chars: int = 0
     from_cache: bool = False
 
 

@@ -120,7 +120,7 @@ class CompleteHandler(CodepalHandler):
         )
         # Latest wins per notebook: a newer request for the same notebook supersedes this one.
         completion = await self.cancellable(self.assistant.complete(request, key=f"jupyter:{body.path}"))
-        self.finish(completion_json(completion, body.source, cursor, self.assistant.link.state.value))
+        self.finish(completion_json(completion, self.assistant.link.state.value))
 
 
 class StreamHandler(CodepalHandler):

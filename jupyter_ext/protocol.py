@@ -104,14 +104,12 @@ def to_index(text: str, units: int, what: str = "offset") -> int:
     return units_to_index(text, units, "utf-16")
 
 
-def completion_json(completion: Completion | None, text: str, cursor: int, state: str) -> dict[str, Any]:
+def completion_json(completion: Completion | None, state: str) -> dict[str, Any]:
     if completion is None or not completion.text:
         return {"completion": None, "state": state}
-    replaced = text[cursor:cursor + completion.replace_chars]
     return {
         "completion": {
-            "insert_text": completion.text,
-            "replace_units": utf16_length(replaced),
+            "insert_text": completion.text,  # inserted at the cursor
             "from_cache": completion.from_cache,
         },
         "state": state,

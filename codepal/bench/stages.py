@@ -33,7 +33,7 @@ def context_prompt(config: CodepalConfig, model_name: str, lines_typed: int = 8,
     text = big_file(sample_text(), file_lines)
     numbers = target_lines(text, lines_typed, start_fraction=0.0)
     service = CompletionService(config.completion, config.engine)
-    service.counter()  # loading the tokenizer is a one-time cost, not a per-request one
+    service.counter(model_name)  # loading the tokenizer is a one-time cost, not a per-request one
     uri = f"file:///bench/{uuid.uuid4().hex[:8]}/stages/big_file.py"
     originals = split_lines(text)
     current = blank_lines(text, numbers)
@@ -70,7 +70,7 @@ def context_prompt(config: CodepalConfig, model_name: str, lines_typed: int = 8,
         "wall_p95_ms": wall_summary["p95"],
         "wall_p99_ms": wall_summary["p99"],
         "prompt_chars_median": sorted(prompt_chars)[len(prompt_chars) // 2] if prompt_chars else 0,
-        "counter": type(service.counter()).__name__,
+        "counter": type(service.counter(model_name)).__name__,
     }
 
 

@@ -12,6 +12,7 @@ tokens and comment markers are counted as they are. Token counts come from the m
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from codepal.complete.prompt import Template, render
 from codepal.errors import ContextTooLarge, ModelNotAvailable
 from codepal.text import split_lines
 from codepal.text.lines import LINE_BREAK
+
+log = logging.getLogger(__name__)
 
 _BLOCK = 16  # lines counted per tokenizer call; exact per line only inside the block that overflows
 _SLACK = 2  # tokens that merge differently where the code meets the context block or the template
@@ -81,7 +84,10 @@ class TokenizerFileCounter:
 def counter_for(model_dir: Path | str | None) -> TokenCounter:
     """The model's tokenizer when `model_dir/tokenizer.json` exists, else the heuristic."""
     if model_dir is not None and (Path(model_dir) / "tokenizer.json").is_file():
-        return TokenizerFileCounter(Path(model_dir) / "tokenizer.json")
+        try:
+            return TokenizerFileCounter(Path(model_dir) / "tokenizer.json")
+        except Exception:  # a broken tokenizer file must not stop completions
+            log.warning("cannot load %s; estimating token counts", Path(model_dir) / "tokenizer.json")
     return HeuristicCounter()
 
 

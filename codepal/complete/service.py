@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codepal.client import ModelClient
-from codepal.complete.budget import HeuristicCounter, TokenCounter, TokenizerFileCounter, fit
+from codepal.complete.budget import HeuristicCounter, TokenCounter, counter_for, fit
 from codepal.complete.cache import SuggestionCache
 from codepal.complete.context import CompletionContext, build_context
 from codepal.complete.healing import heal, restore
@@ -56,6 +56,7 @@ class CompletionService:
         self.policy = LatestWins(config.debounce_ms)
         self.stats = CompletionStats()
         self._counter: TokenCounter | None = None
+        self._counter_for: tuple[str, str] | None = None  # (served name, configured model) it was loaded for
         self.pace = EnginePace()
         self.fit_deadline = True  # size prompt and answer from the engine's measured speed
 
@@ -72,16 +73,11 @@ class CompletionService:
         return (local_model_dir(served) if served else None) or local_model_dir(self.engine_config.model)
 
     def counter(self, served: str = "") -> TokenCounter:
-        """The served model's tokenizer from its local directory; a conservative estimate otherwise."""
-        if self._counter is None:
-            model_dir = self.model_dir(served)
-            tokenizer = model_dir / "tokenizer.json" if model_dir else None
-            self._counter = HeuristicCounter()
-            if tokenizer is not None and tokenizer.is_file():
-                try:
-                    self._counter = TokenizerFileCounter(Path(tokenizer))
-                except Exception:  # a broken tokenizer file must not stop completions
-                    log.warning("cannot load %s; estimating token counts", tokenizer)
+        """The served model's tokenizer from its local directory; a conservative estimate otherwise.
+        Loaded again when the served or the configured model changes."""
+        wanted = (served, self.engine_config.model)
+        if self._counter is None or self._counter_for != wanted:
+            self._counter, self._counter_for = counter_for(self.model_dir(served)), wanted
         return self._counter
 
     def enabled_for(self, language: str) -> bool:

@@ -1,8 +1,10 @@
 """A surface's view of the engine (language server, Jupyter, CLI).
 
 Attaches to `engine.url`, else to the engine recorded in the state file, else (with `engine.autostart`)
-starts one it owns. Health probes back off while the engine is down, and nobody connects to a server
-that is not ready: callers check `ready` first and answer empty at once.
+starts one it owns. The link probes whichever engine it found, by the one policy of `codepal.engine.health`,
+and an engine it owns feeds its process's facts into the same machine. Health probes back off while the
+engine is down, and nobody connects to a server that is not ready: callers check `ready` first and answer
+empty at once.
 """
 
 from __future__ import annotations
@@ -11,23 +13,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from codepal.client import ModelClient
 from codepal.config import CodepalConfig
+from codepal.engine.health import EngineHealth, EngineState, Event, HealthPolicy, StateListener, probe
 from codepal.engine.model_files import local_model_dir
 from codepal.engine.model_traits import read_traits
 from codepal.engine.process import Engine
-from codepal.engine.state import EngineInfo, EngineState, read_state
+from codepal.engine.state import EngineInfo, read_state
 from codepal.errors import BackendUnavailable, CodepalError
 
 log = logging.getLogger(__name__)
-
-MIN_PROBE_S = 0.5
-MAX_PROBE_S = 10.0
-READY_PROBE_S = 5.0
 
 
 class EngineLink:
@@ -35,25 +33,34 @@ class EngineLink:
         self,
         config: CodepalConfig,
         *,
-        on_state: Callable[[EngineState, str], None] | None = None,
+        on_state: StateListener | None = None,
         state_path: Path | None = None,
         client_options: dict[str, Any] | None = None,
+        policy: HealthPolicy | None = None,
     ) -> None:
         self.config = config
-        self.state = EngineState.STOPPED
-        self.message = "no engine found yet"
+        self.health = EngineHealth(policy, "no engine found yet")
+        self.health.add_listener(self._fail_pending_on_crash)
+        if on_state is not None:
+            self.health.add_listener(on_state)
         self.info: EngineInfo | None = None
         self.client: ModelClient | None = None
         self.engine: Engine | None = None
         self.probes = 0
-        self._on_state = on_state
         self._state_path = state_path
         self._client_options = client_options or {}
         self._probe_task: asyncio.Task[None] | None = None
         self._autostart_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
-        self._interval = MIN_PROBE_S
-        self._failed_probes = 0
+        self._interval = self.health.policy.retry_s
+
+    @property
+    def state(self) -> EngineState:
+        return self.health.state
+
+    @property
+    def message(self) -> str:
+        return self.health.message
 
     @property
     def ready(self) -> bool:
@@ -99,39 +106,26 @@ class EngineLink:
 
     def report_failure(self, reason: str) -> None:
         """A request found the server gone: stop sending until a probe says it is back."""
-        if self.state is EngineState.READY:
-            self._set_state(EngineState.DEGRADED, reason)
-        self._interval = MIN_PROBE_S
+        self.health.apply(Event.REQUEST_FAILED, reason)
+        self._interval = self.health.policy.retry_s
         self._wake.set()
 
     async def start_engine(self) -> EngineInfo:
         """Start an engine owned by this process (autostart, or the `start engine` command)."""
         if self.engine is None:
-            engine = Engine(self.config.engine, state_path=self._state_path)
-            engine.add_listener(self._owned_engine_changed)
-            self.engine = engine
-        self._set_state(EngineState.STARTING, "starting an engine")
+            # The engine feeds this link's machine; the link's probes watch its health.
+            self.engine = Engine(self.config.engine, state_path=self._state_path, health=self.health,
+                                 probe_health=False)
+        self.health.apply(Event.LAUNCHED, "starting an engine")
         info = await self.engine.start()
         await self._attach(info)
         return info
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _set_state(self, state: EngineState, message: str) -> None:
-        if (state, message) == (self.state, self.message):
-            return
-        previous = self.state
-        self.state, self.message = state, message
-        if state is not previous and self._on_state:
-            try:
-                self._on_state(state, message)
-            except Exception:
-                log.exception("engine state callback failed")
-
-    def _owned_engine_changed(self, state: EngineState, message: str) -> None:
+    def _fail_pending_on_crash(self, state: EngineState, message: str) -> None:
         if state is EngineState.CRASHED and self.client is not None:
             self.client.fail_pending(BackendUnavailable(f"the model server crashed: {message}"))
-        self._set_state(state, message)
 
     def _discover(self) -> EngineInfo | None:
         engine = self.config.engine
@@ -164,36 +158,21 @@ class EngineLink:
                 self._autostart_task = asyncio.ensure_future(self._autostart())
             await self._drop_client()
             self.info = None
-            self._set_state(EngineState.STOPPED, "no engine is running; start one with `codepal serve`")
+            self.health.apply(Event.NOT_FOUND, "no engine is running; start one with `codepal serve`")
             return
         await self._attach(info)
         assert self.client is not None
-        # A busy vLLM (a CPU build under load) can be slow to answer /health: a ready engine gets more
-        # time and two failed probes in a row before completions stop going to it.
-        ready = self.state is EngineState.READY
-        healthy = await self.client.health(timeout=3.0 if ready else 1.0)
-        self._failed_probes = 0 if healthy else self._failed_probes + 1
-        if healthy:
-            if self.state is not EngineState.READY:
-                try:
-                    models = await self.client.list_models()
-                except CodepalError as exc:
-                    self._set_state(EngineState.DEGRADED, str(exc))
-                    return
-                if info.model not in models and models:
-                    # An attached server may name the model differently; use what it serves.
-                    self.client.model = models[0]
-                self._set_state(EngineState.READY, f"ready at {info.url}")
-        elif ready and self._failed_probes < 2:
-            log.info("the model server missed a health probe; probing again soon")
-        elif self.engine is None or self.engine.state is not EngineState.STARTING:
-            self._set_state(EngineState.DEGRADED, f"the model server at {info.url} does not answer")
+        result = await probe(self.client, self.health.policy, self.state is EngineState.READY)
+        if result.models and info.model not in result.models:
+            # An attached server may name the model differently; use what it serves.
+            self.client.model = result.models[0]
+        self.health.apply(result.event, result.message)
 
     async def _autostart(self) -> None:
         try:
             await self.start_engine()
-        except CodepalError as exc:
-            self._set_state(EngineState.CRASHED, str(exc))
+        except CodepalError as exc:  # also when no engine could be made (a public host, say)
+            self.health.apply(Event.FAILED, str(exc))
 
     async def _probe_loop(self) -> None:
         while True:
@@ -202,11 +181,7 @@ class EngineLink:
                 await self._probe_once()
             except Exception:
                 log.exception("engine probe failed")
-            if self.state is EngineState.READY:
-                # After a missed probe, look again soon rather than declare the server down on one miss.
-                self._interval = MIN_PROBE_S if self._failed_probes else READY_PROBE_S
-            else:
-                self._interval = min(MAX_PROBE_S, max(MIN_PROBE_S, self._interval * 2))
+            self._interval = self.health.policy.next_wait(self.state, self.health.misses, self._interval)
             self._wake.clear()
             wait = max(0.0, self._interval - (time.monotonic() - started))
             with contextlib.suppress(TimeoutError):

@@ -1,7 +1,8 @@
-"""vLLM as a child process: an explicit state machine with capped restarts.
+"""vLLM as a child process with capped restarts.
 
-stopped → starting → ready ⇄ degraded → crashed. A crash fails every pending request at once (through
-the crash listeners) and keeps the last output lines for the error message.
+The process's facts (launched, ready, exited, stopped) are events of the one state machine in
+`codepal.engine.health`. A crash fails every pending request at once (through the crash listeners) and
+keeps the last output lines for the error message.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import secrets
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,15 +25,14 @@ from codepal.client import ModelClient
 from codepal.config import EngineConfig
 from codepal.engine.command import build_argv, build_env, check_loopback, free_port, served_name
 from codepal.engine.device import Device, detect_device
+from codepal.engine.health import EngineHealth, EngineState, Event, StateListener, probe
 from codepal.engine.model_choice import choose_model
 from codepal.engine.model_traits import read_traits
 from codepal.engine.phases import phase_of
-from codepal.engine.state import EngineInfo, EngineState, remove_state, write_state
-from codepal.errors import BackendUnavailable, CodepalError
+from codepal.engine.state import EngineInfo, remove_state, write_state
+from codepal.errors import CodepalError
 
 log = logging.getLogger(__name__)
-
-StateListener = Callable[[EngineState, str], None]
 
 
 def _child_setup(nice: int = 0) -> None:
@@ -52,7 +52,12 @@ def _child_setup(nice: int = 0) -> None:
 
 
 class Engine:
-    """One vLLM child process owned by this Python process."""
+    """One vLLM child process owned by this Python process.
+
+    `health`: the state machine to feed (a new one by default). `probe_health`: whether this engine
+    probes its own health once ready; False when whoever passed `health` probes it (the `EngineLink`
+    does), so that one prober with one policy decides when the engine is degraded.
+    """
 
     def __init__(
         self,
@@ -62,13 +67,14 @@ class Engine:
         write_state_file: bool = True,
         state_path: Path | None = None,
         log_path: Path | None = None,
+        health: EngineHealth | None = None,
+        probe_health: bool = True,
     ) -> None:
         check_loopback(config.host)
         self.config = config
         self.extra_args = extra_args or []
         self.device: Device = detect_device()
-        self.state = EngineState.STOPPED
-        self.message = ""
+        self.health = health or EngineHealth(message="not started")
         self.phase = ""
         self.info: EngineInfo | None = None
         self.last_lines: deque[str] = deque(maxlen=40)
@@ -78,13 +84,20 @@ class Engine:
         self._write_state_file = write_state_file
         self._state_path = state_path
         self._log_path = log_path
+        self._probe_health = probe_health
         self._proc: asyncio.subprocess.Process | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._listeners: list[StateListener] = []
         self._stopping = False
-        self._ready_event = asyncio.Event()
 
     # -- public -----------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> EngineState:
+        return self.health.state
+
+    @property
+    def message(self) -> str:
+        return self.health.message
 
     @property
     def pid(self) -> int | None:
@@ -94,17 +107,23 @@ class Engine:
         return self.config.cpu_nice if self.device == "cpu" else 0
 
     def add_listener(self, listener: StateListener) -> None:
-        """Called on every state change with (state, message); a crash listener fails pending work."""
-        self._listeners.append(listener)
-
-    def client(self, **kwargs: object) -> ModelClient:
-        if self.info is None:
-            raise BackendUnavailable("the engine has not been started")
-        return ModelClient(self.info.url, self.info.api_key, self.info.model, thinks=self.info.thinks,
-                           **kwargs)  # type: ignore[arg-type]
+        """Called with (state, message) on every change; a crash listener fails pending work."""
+        self.health.add_listener(listener)
 
     async def start(self) -> EngineInfo:
-        """Start vLLM and wait until `/health` answers and `/v1/models` lists the model."""
+        """Start vLLM and wait until `/health` answers and `/v1/models` lists the model. A failure to
+        start is a crash (with vLLM's last lines) and raises CodepalError."""
+        try:
+            return await self._start()
+        except CodepalError as exc:
+            await self._terminate()
+            self.health.apply(Event.FAILED, str(exc))
+            raise
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> EngineInfo:
         # The demo model is built on first use (about a minute of CPU work, off the event loop).
         chosen = await asyncio.to_thread(choose_model, self.config)
         model_path = str(chosen.path)
@@ -118,30 +137,28 @@ class Engine:
                                thinks=read_traits(chosen.path).thinks, notice=chosen.notice)
         argv = build_argv(self.config, model_path, port, self.device, self.extra_args, served=name)
         env = build_env(self.config, api_key, self.device)
-        self._set_state(EngineState.STARTING, f"starting vLLM ({self.device}) for {self.info.model}")
+        self.health.apply(Event.LAUNCHED, f"starting vLLM ({self.device}) for {self.info.model}")
         self.started_at = time.monotonic()
         self.last_lines.clear()
-        self._ready_event = asyncio.Event()
         self._proc = await asyncio.create_subprocess_exec(
             *argv, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT, preexec_fn=functools.partial(_child_setup, self._nice()),
         )
         self._spawn(self._read_output(self._proc))
-        try:
-            await self._wait_ready(self._proc)
-        except BaseException:
-            await self.stop()
-            raise
+        await self._wait_ready(self._proc)
         self.ready_after_s = time.monotonic() - self.started_at
         if self._write_state_file:
             write_state(self.info, self._state_path)
-        self._set_state(EngineState.READY, f"ready at {url} after {self.ready_after_s:.1f} s")
-        self._ready_event.set()
+        self.health.apply(Event.PROBE_OK, f"ready at {url} after {self.ready_after_s:.1f} s")
         self._spawn(self._supervise(self._proc))
         return self.info
 
     async def stop(self, grace_s: float = 10.0) -> None:
         """SIGTERM to the whole process group, SIGKILL after `grace_s`; removes the state file."""
+        await self._terminate(grace_s)
+        self.health.apply(Event.STOPPED, "stopped")
+
+    async def _terminate(self, grace_s: float = 10.0) -> None:
         self._stopping = True
         proc = self._proc
         if proc is not None and proc.returncode is None:
@@ -158,8 +175,6 @@ class Engine:
         for task in list(self._tasks):
             if task is not asyncio.current_task():
                 task.cancel()
-        if self.state is not EngineState.CRASHED:
-            self._set_state(EngineState.STOPPED, "stopped")
 
     def kill(self) -> None:
         """SIGTERM to the whole process group without waiting: this process is exiting (an `exit`
@@ -170,9 +185,6 @@ class Engine:
             _signal_group(self._proc.pid, signal.SIGTERM)
         if self._write_state_file:
             remove_state(os.getpid(), self._state_path)
-
-    async def wait_ready(self, timeout: float) -> None:
-        await asyncio.wait_for(self._ready_event.wait(), timeout)
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -185,15 +197,6 @@ class Engine:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("engine background task failed", exc_info=task.exception())
-
-    def _set_state(self, state: EngineState, message: str) -> None:
-        self.state, self.message = state, message
-        log.info("engine %s: %s", state.value, message)
-        for listener in list(self._listeners):
-            try:
-                listener(state, message)
-            except Exception:
-                log.exception("engine state listener failed")
 
     async def _read_output(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
@@ -217,6 +220,7 @@ class Engine:
         return "\n".join(list(self.last_lines)[-lines:])
 
     async def _wait_ready(self, proc: asyncio.subprocess.Process) -> None:
+        """Until the health probe passes and lists the model; misses while starting are expected."""
         assert self.info is not None
         client = ModelClient(self.info.url, self.info.api_key, self.info.model, connect_timeout=1.0)
         deadline = time.monotonic() + self.config.start_timeout_s
@@ -229,31 +233,19 @@ class Engine:
                     raise CodepalError(
                         f"vLLM was not ready after {self.config.start_timeout_s:.0f} s:\n{self.tail()}"
                     )
-                if await client.health(timeout=1.0):
-                    with contextlib.suppress(CodepalError):
-                        if self.info.model in await client.list_models():
-                            return
-                await asyncio.sleep(0.25)
+                result = await probe(client, self.health.policy, ready=False)
+                if result.event is Event.PROBE_OK and self.info.model in result.models:
+                    return
+                await asyncio.sleep(self.health.policy.startup_poll_s)
         finally:
             await client.aclose()
 
     async def _supervise(self, proc: asyncio.subprocess.Process) -> None:
-        """Health probes while alive (ready ⇄ degraded); on exit, crashed and maybe a capped restart."""
-        assert self.info is not None
-        client = ModelClient(self.info.url, self.info.api_key, self.info.model)
+        """Watch the process (and its health, unless someone else probes it); on exit, crashed and maybe a
+        capped restart."""
         waiter = asyncio.ensure_future(proc.wait())
-        try:
-            while not waiter.done():
-                done, _ = await asyncio.wait({waiter}, timeout=2.0)
-                if done or self._stopping:
-                    break
-                healthy = await client.health(timeout=2.0)
-                if healthy and self.state is EngineState.DEGRADED:
-                    self._set_state(EngineState.READY, "health checks pass again")
-                elif not healthy and self.state is EngineState.READY and proc.returncode is None:
-                    self._set_state(EngineState.DEGRADED, "vLLM is running but /health does not answer")
-        finally:
-            await client.aclose()
+        if self._probe_health:
+            await self._probe_until_exit(waiter)
         await waiter
         if self._stopping:
             return
@@ -262,16 +254,33 @@ class Engine:
         if self._write_state_file:
             remove_state(os.getpid(), self._state_path)
         message = f"vLLM exited unexpectedly (code {proc.returncode}). Last output:\n{self.tail()}"
-        self._set_state(EngineState.CRASHED, message)
+        self.health.apply(Event.FAILED, message)
         await self._maybe_restart()
+
+    async def _probe_until_exit(self, waiter: asyncio.Future[int]) -> None:
+        """Health probes by the one policy while the process lives (ready ⇄ degraded)."""
+        assert self.info is not None
+        client = ModelClient(self.info.url, self.info.api_key, self.info.model)
+        wait = self.health.policy.retry_s
+        try:
+            while True:
+                wait = self.health.policy.next_wait(self.health.state, self.health.misses, wait)
+                done, _ = await asyncio.wait({waiter}, timeout=wait)
+                if done or self._stopping:
+                    return
+                result = await probe(client, self.health.policy, self.health.state is EngineState.READY)
+                if not waiter.done() and not self._stopping:  # an exit is a crash, not a missed probe
+                    self.health.apply(result.event, result.message)
+        finally:
+            await client.aclose()
 
     async def _maybe_restart(self) -> None:
         now = time.monotonic()
         while self.restarts and now - self.restarts[0] > self.config.restart_window_s:
             self.restarts.popleft()
         if len(self.restarts) >= self.config.max_restarts:
-            self._set_state(
-                EngineState.CRASHED,
+            self.health.apply(
+                Event.FAILED,
                 f"vLLM crashed {len(self.restarts) + 1} times in {self.config.restart_window_s:.0f} s; "
                 f"not restarting. See the log, fix the cause, then run `codepal serve` again.\n{self.tail()}",
             )
@@ -279,8 +288,8 @@ class Engine:
         self.restarts.append(now)
         try:
             await self.start()
-        except CodepalError as exc:
-            self._set_state(EngineState.CRASHED, f"restart failed: {exc}")
+        except CodepalError as exc:  # start() has made it a crash, with vLLM's last lines
+            log.error("vLLM restart failed: %s", exc)
 
 
 def _open_private_log(path: Path) -> TextIO:

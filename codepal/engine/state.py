@@ -1,23 +1,14 @@
-"""Engine states and the state file other surfaces use to find a running engine."""
+"""The state file other surfaces use to find a running engine (its states: `codepal.engine.health`)."""
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from codepal.paths import state_dir
-
-
-class EngineState(enum.StrEnum):
-    STOPPED = "stopped"
-    STARTING = "starting"
-    READY = "ready"
-    DEGRADED = "degraded"
-    CRASHED = "crashed"
 
 
 @dataclass(frozen=True)

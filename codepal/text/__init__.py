@@ -3,11 +3,10 @@
 from codepal.text.document import Position, TextDocument
 from codepal.text.encoding import ENCODINGS, PositionEncoding, index_to_units, units_to_index
 from codepal.text.lines import LineIndex, split_lines
-from codepal.text.store import DocumentSnapshot, DocumentStore, TextChange
+from codepal.text.store import DocumentStore, TextChange
 
 __all__ = [
     "ENCODINGS",
-    "DocumentSnapshot",
     "DocumentStore",
     "LineIndex",
     "Position",

@@ -1,4 +1,5 @@
-"""Open documents by URI. Requests work on immutable snapshots, so typing never waits for them."""
+"""Open documents by URI. A request takes the document's text (an immutable str) when it starts, so typing
+never waits for it."""
 
 from __future__ import annotations
 
@@ -8,16 +9,6 @@ from dataclasses import dataclass
 from codepal.errors import InvalidInput
 from codepal.text.document import Position, TextDocument
 from codepal.text.encoding import PositionEncoding
-
-
-@dataclass(frozen=True)
-class DocumentSnapshot:
-    """A document as it was at one version."""
-
-    text: str
-    version: int
-    language: str
-    uri: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,9 +60,3 @@ class DocumentStore:
 
     def close(self, uri: str) -> None:
         self._docs.pop(uri, None)
-
-    def snapshot(self, uri: str) -> DocumentSnapshot | None:
-        doc = self._docs.get(uri)
-        if doc is None:
-            return None
-        return DocumentSnapshot(text=doc.text, version=doc.version, language=doc.language, uri=uri)

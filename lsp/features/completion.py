@@ -31,9 +31,8 @@ def register(server: CodepalServer) -> None:
         completion = await ls.assistant.complete(completion_request(ls, doc, offset), key=doc.uri)
         if completion is None or not completion.text:
             return empty
-        start = position_of(ls, doc, offset)
-        end = position_of(ls, doc, offset + completion.replace_chars)
-        item = types.InlineCompletionItem(insert_text=completion.text, range=types.Range(start=start, end=end))
+        cursor = position_of(ls, doc, offset)
+        item = types.InlineCompletionItem(insert_text=completion.text, range=types.Range(start=cursor, end=cursor))
         return types.InlineCompletionList(items=[item])
 
     @server.feature(
@@ -49,8 +48,7 @@ def register(server: CodepalServer) -> None:
         completion = await ls.assistant.complete(completion_request(ls, doc, offset), key=doc.uri)
         if completion is None or not completion.text.strip():
             return empty
-        start = position_of(ls, doc, offset)
-        end = position_of(ls, doc, offset + completion.replace_chars)
+        cursor = position_of(ls, doc, offset)
         first_line = completion.text.strip().splitlines()[0]
         item = types.CompletionItem(
             label=first_line[:60],
@@ -58,7 +56,7 @@ def register(server: CodepalServer) -> None:
             detail=SOURCE,
             documentation=types.MarkupContent(kind=types.MarkupKind.Markdown,
                                               value=f"```{doc.language}\n{completion.text}\n```"),
-            text_edit=types.TextEdit(range=types.Range(start=start, end=end), new_text=completion.text),
+            text_edit=types.TextEdit(range=types.Range(start=cursor, end=cursor), new_text=completion.text),
             filter_text=word_before(doc.text, offset),
             sort_text="0",
             insert_text_format=types.InsertTextFormat.PlainText,

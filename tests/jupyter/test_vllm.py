@@ -43,7 +43,7 @@ async def test_complete_answers_with_a_suggestion_or_nothing(jp_fetch: Fetch) ->
     assert answer["state"] == "ready"
     if answer["completion"] is not None:  # post-processing may drop gibberish entirely
         assert isinstance(answer["completion"]["insert_text"], str) and answer["completion"]["insert_text"]
-        assert answer["completion"]["replace_units"] >= 0
+        assert set(answer["completion"]) == {"insert_text", "from_cache"}  # inserted at the cursor
     status = json.loads((await jp_fetch("codepal", "status")).body)
     assert status["completions"]["model_requests"] >= 1
 

@@ -164,8 +164,9 @@ def down_server() -> Iterator[DownServer]:
 
 FAKE_API_SERVER = r'''
 """Stand-in for `python -m vllm.entrypoints.openai.api_server`: serves /health and /v1/models behind
-the key from VLLM_API_KEY, and starts a grandchild like vLLM's engine core does."""
-import argparse, json, os, signal, subprocess, sys
+the key from VLLM_API_KEY, and starts a grandchild like vLLM's engine core does. While the file named by
+FAKE_VLLM_STALL exists, /health answers only after the seconds it holds (a busy server)."""
+import argparse, json, os, signal, subprocess, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 parser = argparse.ArgumentParser()
@@ -179,6 +180,9 @@ with open(os.environ["FAKE_VLLM_PIDS"], "a") as f:
 
 class H(BaseHTTPRequestHandler):
     def do_GET(self):
+        stall = os.environ.get("FAKE_VLLM_STALL", "")
+        if self.path == "/health" and stall and os.path.exists(stall):
+            time.sleep(float(open(stall).read() or "1"))
         if self.path != "/health" and self.headers.get("authorization") != f"Bearer {key}":
             self.send_response(401); self.end_headers(); return
         data = json.dumps({"data": [{"id": args.served_model_name}]} if self.path == "/v1/models" else {}).encode()

@@ -3,7 +3,7 @@
 - raw: the document's text before the cursor, sent as is to `/v1/completions`; its output inserted as
   is (what a plugin without codepal's pipeline would show);
 - codepal: `CompletionService.complete()`, the core entry point every surface uses (context, token
-  budget, prompt template, request, post-processing), with the suggestion's `replace_chars` applied.
+  budget, prompt template, request, post-processing), its suggestion inserted at the cursor.
 Both use greedy decoding and the generation budget codepal picks for the point (one line mid-line, a
 block at the end of a line). Requests of both sides are interleaved, a few at a time, so that both see
 the same load.
@@ -35,7 +35,6 @@ class Attempt:
     """One side's suggestion at one point and what it earned."""
 
     text: str
-    replace_chars: int
     seconds: float
     shown: bool
     exact_line: bool
@@ -44,12 +43,12 @@ class Attempt:
     error: str = ""
 
 
-def score(point: CursorPoint, text: str, replace_chars: int, seconds: float, error: str = "") -> Attempt:
+def score(point: CursorPoint, text: str, seconds: float, error: str = "") -> Attempt:
     shown = bool(text.strip())
     return Attempt(
-        text, replace_chars, round(seconds, 3), shown,
+        text, round(seconds, 3), shown,
         shown and exact_first_line(text, point.removed),
-        shown and parses(insert(point.prefix, text, point.suffix, replace_chars), point.language),
+        shown and parses(insert(point.prefix, text, point.suffix), point.language),
         accepted_chars(text, point.removed) if shown else 0,
         error,
     )
@@ -73,7 +72,7 @@ async def raw_side(client: ModelClient, point: CursorPoint, config: CodepalConfi
         error = "timeout"
     except CodepalError as exc:
         error = f"{type(exc).__name__}: {exc}"
-    return score(point, "".join(pieces), 0, time.monotonic() - started, error)
+    return score(point, "".join(pieces), time.monotonic() - started, error)
 
 
 def request_for(point: CursorPoint) -> CompletionRequest:
@@ -88,8 +87,8 @@ async def codepal_side(service: CompletionService, client: ModelClient, point: C
     completion = await service.complete(request_for(point), client, key=point.id)
     seconds = time.monotonic() - started
     if completion is None:
-        return score(point, "", 0, seconds)
-    return score(point, completion.text, completion.replace_chars, seconds)
+        return score(point, "", seconds)
+    return score(point, completion.text, seconds)
 
 
 async def run(points: list[CursorPoint], client: ModelClient, config: CodepalConfig, concurrency: int,
@@ -99,7 +98,7 @@ async def run(points: list[CursorPoint], client: ModelClient, config: CodepalCon
     (requests that reached the model, answers that came back empty, backend errors). Points whose first
     request would start after `stop_at` (monotonic time) are left out, both sides together."""
     service = CompletionService(config.completion, config.engine)
-    service.counter()  # load the tokenizer before the clock starts for anyone
+    service.counter(client.model)  # load the tokenizer before the clock starts for anyone
     gate = asyncio.Semaphore(concurrency)
     done = 0
     skipped: dict[str, bool] = {}

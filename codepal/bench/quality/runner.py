@@ -24,6 +24,7 @@ from codepal.bench.quality.bugs import pick_bugs
 from codepal.bench.quality.cursors import build_corpus
 from codepal.bench.quality.programs import PROGRAMS
 from codepal.bench.server import Target, attach, log, new_state_dir
+from codepal.client import ModelClient
 from codepal.config import CodepalConfig, EngineConfig
 from codepal.engine import Engine
 
@@ -110,8 +111,8 @@ async def start_engine(model_dir: Path, extra_args: list[str]) -> Target:
     log(f"vLLM ready after {elapsed:.0f} s")
     target = Target(info, state_dir, engine, elapsed,
                     engine_options={"model": config.model, "served_model_name": info.model})
-    # The engine's own client knows what the engine knows of the model (whether it thinks first).
-    target.client = engine.client(read_timeout=300.0)
+    # The engine's info knows what the engine knows of the model (whether it thinks first).
+    target.client = ModelClient(info.url, info.api_key, info.model, thinks=info.thinks, read_timeout=300.0)
     return target
 
 

@@ -61,6 +61,6 @@ def parses(text: str, language: str) -> bool:
     return not tree.root_node.has_error
 
 
-def insert(prefix: str, suggestion: str, suffix: str, replace_chars: int = 0) -> str:
-    """The document after accepting: `replace_chars` characters after the cursor are replaced."""
-    return prefix + suggestion + suffix[replace_chars:]
+def insert(prefix: str, suggestion: str, suffix: str) -> str:
+    """The document after accepting the suggestion at the cursor."""
+    return prefix + suggestion + suffix

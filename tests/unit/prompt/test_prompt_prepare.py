@@ -3,6 +3,7 @@ it chooses (the property test in test_prompt_budget covers `fit` alone)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,12 @@ from codepal.config import CompletionConfig, EngineConfig
 from codepal.errors import ContextTooLarge
 from codepal.types import CompletionRequest
 
-TEST_TOKENIZER = Path(__file__).parents[3] / ".cache" / "test-model" / "tokenizer.json"
+TEST_MODEL = Path(__file__).parents[3] / ".cache" / "test-model"
 COUNTERS: dict[str, TokenCounter] = {"heuristic": HeuristicCounter()}
-if TEST_TOKENIZER.is_file():  # the R1 tokenizer of the test model, when `make test-model` has run
-    COUNTERS["r1"] = TokenizerFileCounter(TEST_TOKENIZER)
+MODELS = {"heuristic": "no/such-model"}  # the configured model whose tokenizer the service loads
+if (TEST_MODEL / "tokenizer.json").is_file():  # the R1 tokenizer of the test model, when `make test-model` has run
+    COUNTERS["r1"] = TokenizerFileCounter(TEST_MODEL / "tokenizer.json")
+    MODELS["r1"] = str(TEST_MODEL)
 
 code_lines = st.lists(
     st.text(st.sampled_from("ab (){}:=é錯\t_x"), max_size=40).map(lambda s: s + "\n"), max_size=120
@@ -27,10 +30,21 @@ code_lines = st.lists(
 HEADER = "import os\nfrom typing import Any\n\ndef helper(x: int) -> int:\n    return x\n\nclass A:\n    def m(self):\n"
 
 
-def service(template: str, window: int, counter: TokenCounter) -> CompletionService:
+SERVED = "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_hf_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The served model is looked up in the HF cache first: an empty one, so the configured model decides."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_CACHE", str(tmp_path_factory.mktemp("empty-hf-cache")))
+        yield
+
+
+def service(template: str, window: int, counter: str = "heuristic") -> CompletionService:
     config = CompletionConfig(template=template, max_tokens_line=16, max_tokens_block=48)
-    svc = CompletionService(config, EngineConfig(model="no/such-model", max_model_len=window))
-    svc._counter = counter  # the counter the model's tokenizer would be
+    svc = CompletionService(config, EngineConfig(model=MODELS[counter], max_model_len=window))
+    assert type(svc.counter(SERVED)) is type(COUNTERS[counter])  # the service counts as the test does
     return svc
 
 
@@ -46,12 +60,12 @@ def service(template: str, window: int, counter: TokenCounter) -> CompletionServ
 def test_prepared_prompt_fits_the_window_for_the_chosen_template(
     counter: str, before: list[str], after: list[str], cursor_line: str, template: str, window: int
 ) -> None:
-    svc = service(template, window, COUNTERS[counter])
+    svc = service(template, window, counter)
     prefix = HEADER + "".join("        " + line for line in before) + cursor_line
     text = prefix + ")\n" + "".join(after)
     request = CompletionRequest(text, len(prefix), "python", uri="file:///w/pkg/main.py")
     try:
-        prepared = svc.prepare(request, "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B")
+        prepared = svc.prepare(request, SERVED)
     except ContextTooLarge:
         return
     assert prepared.context.prefix.endswith(cursor_line)
@@ -65,9 +79,9 @@ def test_prefix_template_spends_the_whole_window_on_the_prefix() -> None:
     text = "def f():\n" + lines + "    result = " + "\n" + lines
     offset = text.index("    result = ") + len("    result = ")
     request = CompletionRequest(text, offset, "python")
-    counter = HeuristicCounter()
-    prefix_only = service("prefix", 1024, counter).prepare(request, "m")
-    fim = service("qwen-fim", 1024, counter).prepare(request, "m")
+    counter = COUNTERS["heuristic"]
+    prefix_only = service("prefix", 1024).prepare(request, "m")
+    fim = service("qwen-fim", 1024).prepare(request, "m")
     assert not prefix_only.rendered.uses_suffix and fim.rendered.uses_suffix
     budget = 1024 - prefix_only.max_tokens - 8
     assert counter.count(prefix_only.rendered.prompt) > 0.9 * budget

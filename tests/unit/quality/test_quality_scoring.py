@@ -52,6 +52,6 @@ def test_parses_javascript_without_tree_sitter_errors() -> None:
     assert not parses("function f(a) {\n  return a;\n", "javascript")
 
 
-def test_insert_replaces_what_the_suggestion_already_contains() -> None:
-    assert insert("foo(", "a, b)", ")\nx", replace_chars=1) == "foo(a, b)\nx"
+def test_insert_puts_the_suggestion_at_the_cursor() -> None:
     assert insert("foo(", "a", ")\nx") == "foo(a)\nx"
+    assert insert("", "x = 1\n", "") == "x = 1\n"

@@ -10,7 +10,7 @@ from codepal.bench.quality.completion import summarise
 
 
 def _attempt(text: str, shown: bool, exact: bool, parses: bool, accepted: int) -> dict[str, object]:
-    return {"text": text, "replace_chars": 0, "seconds": 1.0, "shown": shown, "exact_line": exact,
+    return {"text": text, "seconds": 1.0, "shown": shown, "exact_line": exact,
             "parses": parses, "accepted": accepted, "error": ""}
 
 
