@@ -50,6 +50,7 @@ Rule = EngineState | Literal["keep", "count"]
 
 S, E = EngineState, Event
 TRANSITIONS: dict[EngineState, dict[Event, Rule]] = {
+    # An engine found (by URL or state file) that does not answer is degraded; none found is stopped.
     S.STOPPED: {
         E.LAUNCHED: S.STARTING, E.PROBE_OK: S.READY, E.PROBE_MISSED: S.DEGRADED, E.NOT_FOUND: S.STOPPED,
         E.REQUEST_FAILED: KEEP, E.FAILED: S.CRASHED, E.STOPPED: S.STOPPED,
