@@ -47,7 +47,9 @@ test-setup:
 	bash scripts/vscode-build.sh
 	bash scripts/vscode-code-server.sh >/dev/null
 
+# Lint first (on the CPU venv test-setup made): CI runs `make test` alone.
 test: test-setup
+	$(MAKE) lint ENGINE=cpu
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fast layer alone (no vLLM, no browser).
@@ -63,9 +65,10 @@ test-offline: test-setup
 test-reliability: test-setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m reliability $(PYTEST_ARGS)
 
+# ruff, and mypy strict on the packages pyproject's [tool.mypy] names: codepal, lsp and jupyter_ext.
 lint: venv
 	$(BIN)/ruff check codepal lsp jupyter_ext tests
-	$(BIN)/mypy codepal
+	$(BIN)/mypy
 
 bench:
 	$(MAKE) venv ENGINE=cpu

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from codepal.errors import ConfigError
 from codepal.paths import config_file
@@ -195,18 +196,24 @@ def all_keys() -> list[str]:
     ]
 
 
+def setting_fields() -> list[tuple[str, FieldInfo]]:
+    """(dotted key, pydantic field) for every setting; `field.annotation` is the real type, not its text."""
+    return [
+        (f"{section}.{name}", field)
+        for section, info in CodepalConfig.model_fields.items()
+        for name, field in info.annotation.model_fields.items()  # type: ignore[union-attr]
+    ]
+
+
 def describe_fields() -> list[tuple[str, str, Any, str]]:
     """(dotted key, type, default, docstring) for every setting: the source of docs and schemas."""
     rows = []
-    defaults = CodepalConfig()
-    for section, info in CodepalConfig.model_fields.items():
-        model = info.annotation
-        for name, field in model.model_fields.items():  # type: ignore[union-attr]
-            value = getattr(getattr(defaults, section), name)
-            annotation = field.annotation
-            type_name = annotation.__name__ if isinstance(annotation, type) else str(annotation)
-            type_name = type_name.replace("typing.", "")
-            rows.append((f"{section}.{name}", type_name, value, " ".join((field.description or "").split())))
+    for key, field in setting_fields():
+        annotation = field.annotation
+        type_name = annotation.__name__ if isinstance(annotation, type) else str(annotation)
+        type_name = type_name.replace("typing.", "")
+        default = field.get_default(call_default_factory=True)
+        rows.append((key, type_name, default, " ".join((field.description or "").split())))
     return rows
 
 

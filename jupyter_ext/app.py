@@ -25,6 +25,10 @@ class CodepalApp(ExtensionApp):
     def initialize_settings(self) -> None:
         config = resolve_config(Codepal(parent=self), self.log)
         self.assistant = Assistant(config, on_state=self._state_changed)
+        # jupyter_server links its ServerApp before it initializes an extension's settings; a host that
+        # did not would leave no kernels to summarise, so that is an error here rather than None later.
+        if self.serverapp is None:
+            raise RuntimeError("codepal: the server extension was initialized without a Jupyter server")
         self.kernel_context = KernelContext(self.serverapp.kernel_manager)
 
     def initialize_handlers(self) -> None:

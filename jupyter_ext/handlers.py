@@ -65,8 +65,9 @@ class CodepalHandler(APIHandler):
 
     async def cancellable(self, work: Coroutine[Any, Any, R]) -> R:
         """Run `work` in a task the browser's disconnect cancels."""
-        self._task = asyncio.ensure_future(work)
-        return await self._task  # type: ignore[no-any-return]
+        task = asyncio.ensure_future(work)
+        self._task = task
+        return await task
 
     async def run(self, work: Callable[[], Awaitable[None]]) -> None:
         """Map every failure to one HTTP status; a vanished browser gets no answer at all."""

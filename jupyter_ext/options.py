@@ -6,17 +6,19 @@ config file and CODEPAL_* variables; the pydantic model validates the result, as
 
 from __future__ import annotations
 
-import ast
 import logging
-from typing import Any
+import types
+from typing import Any, Literal, Union, get_args, get_origin
 
 from traitlets import Bool, Enum, Float, Int, List, TraitType, Unicode
 from traitlets.config import Configurable
 
-from codepal.config import CodepalConfig, describe_fields, load_config
+from codepal.config import CodepalConfig, describe_fields, load_config, setting_fields
 from codepal.errors import ConfigError
 
 SOURCE = "Jupyter config (c.Codepal)"
+# The config model's scalar types → their traits. A type not here is an error at import, never a string trait.
+SCALARS: dict[Any, type[TraitType[Any, Any]]] = {bool: Bool, int: Int, float: Float, str: Unicode}
 
 
 def trait_name(key: str) -> str:
@@ -24,29 +26,35 @@ def trait_name(key: str) -> str:
     return key.replace(".", "_")
 
 
-def _trait(type_name: str, default: Any, doc: str) -> TraitType[Any, Any]:
-    base = type_name.replace(" | None", "")
-    trait: TraitType[Any, Any]
-    if base == "bool":
-        trait = Bool(None, allow_none=True)
-    elif base == "int":
-        trait = Int(None, allow_none=True)
-    elif base == "float":
-        trait = Float(None, allow_none=True)
-    elif base.startswith("Literal["):
-        trait = Enum(list(ast.literal_eval(base[len("Literal"):])), None, allow_none=True)
-    elif base.startswith("list["):
-        trait = List(Unicode(), None, allow_none=True)
-    else:
-        trait = Unicode(None, allow_none=True)
-    trait.help = f"{doc} (codepal default: {default!r}; unset: the config file, CODEPAL_* or the default)"
-    return trait.tag(config=True)
+def trait_for(annotation: Any) -> TraitType[Any, Any]:
+    """The trait for a config field's type; None is always allowed (it means "not set here")."""
+    base = _without_none(annotation)
+    if base in SCALARS:
+        return SCALARS[base](None, allow_none=True)
+    if get_origin(base) is Literal:
+        return Enum(list(get_args(base)), None, allow_none=True)
+    if get_origin(base) is list and len(get_args(base)) == 1 and get_args(base)[0] in SCALARS:
+        return List(SCALARS[get_args(base)[0]](), None, allow_none=True)
+    raise TypeError(f"no traitlet for the config type {annotation!r}: map it in jupyter_ext/options.py")
+
+
+def _without_none(annotation: Any) -> Any:
+    """`int | None` → `int`; other unions are not config types."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        rest = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(rest) != 1:
+            raise TypeError(f"no traitlet for the config type {annotation!r}: a union of several types")
+        return rest[0]
+    return annotation
 
 
 def _make_class() -> type[Configurable]:
     traits: dict[str, Any] = {"__doc__": "codepal settings; see the README's configuration table."}
-    for key, type_name, default, doc in describe_fields():
-        traits[trait_name(key)] = _trait(type_name, default, doc)
+    annotations = {key: field.annotation for key, field in setting_fields()}
+    for key, _type_name, default, doc in describe_fields():
+        trait = trait_for(annotations[key])
+        trait.help = f"{doc} (codepal default: {default!r}; unset: the config file, CODEPAL_* or the default)"
+        traits[trait_name(key)] = trait.tag(config=True)
     return type("Codepal", (Configurable,), traits)
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUS_NOTIFICATION = "codepal/status"
+_ENCODINGS: dict[str, PositionEncoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
 
 class CodepalServer(LanguageServer):
@@ -43,7 +44,7 @@ class CodepalServer(LanguageServer):
             value = str(self.workspace.position_encoding or "utf-16")
         except RuntimeError:  # before initialize
             value = "utf-16"
-        return value if value in ("utf-8", "utf-16", "utf-32") else "utf-16"  # type: ignore[return-value]
+        return _ENCODINGS.get(value, "utf-16")
 
     def apply_options(self, options: Any, source: str, initial: bool = False) -> None:
         """Validate editor options with the one config model, key by key: a bad value gets one warning

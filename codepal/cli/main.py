@@ -7,6 +7,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from codepal.errors import CodepalError
 
@@ -17,10 +18,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "complete": ("codepal.cli.complete_cmd", "print a completion at FILE:LINE:COL"),
     "explain": ("codepal.cli.assist_cmd", "explain lines of a file (streams)"),
     "fix": ("codepal.cli.assist_cmd", "propose a fix for lines of a file"),
-    "lsp": ("codepal.cli.lsp_cmd", "run the language server on stdio"),
     "make-test-model": ("codepal.cli.testmodel_cmd", "write a tiny random model for tests"),
     "bench": ("codepal.cli.bench_cmd", "measure latency, wasted work and cache reuse"),
 }
+# Subcommands the adapters add (`codepal lsp`): modules named by this entry-point group of the installed
+# distributions, each with HELP, add_arguments() and run(), as above. The core imports no adapter by name.
+ADAPTER_COMMANDS = "codepal.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
             # One broken or missing subcommand must not take the others down with it.
             command.set_defaults(broken=f"`codepal {name}` is unavailable: {exc}")
         command.set_defaults(module=module)
+    seen = set(COMMANDS)  # an adapter cannot replace a core command
+    for entry in entry_points(group=ADAPTER_COMMANDS):
+        if entry.name in seen:
+            continue
+        seen.add(entry.name)
+        try:
+            adapter = importlib.import_module(entry.module)
+        except ImportError as exc:
+            sub.add_parser(entry.name).set_defaults(
+                broken=f"`codepal {entry.name}` is unavailable: {exc}", module=entry.module)
+            continue
+        help_text = str(getattr(adapter, "HELP", ""))
+        command = sub.add_parser(entry.name, help=help_text, description=help_text)
+        adapter.add_arguments(command, entry.name)
+        command.set_defaults(module=entry.module)
     return parser
 
 

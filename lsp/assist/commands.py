@@ -26,7 +26,7 @@ R = TypeVar("R", ExplainResult, FixResult)
 
 
 async def explain(ls: CodepalServer, args: tuple[Any, ...]) -> dict[str, Any]:
-    target = parse_target(ls, args)
+    target = await parse_target(ls, args)
     assistant = _ready(ls, target)
     with ls.tasks.track(ls.protocol.msg_id), _as_jsonrpc():
         progress = await ThinkingProgress.begin(ls, "codepal: Explain", f"{target.title}: waiting for the model…")
@@ -36,7 +36,7 @@ async def explain(ls: CodepalServer, args: tuple[Any, ...]) -> dict[str, Any]:
 
 
 async def fix(ls: CodepalServer, args: tuple[Any, ...]) -> dict[str, Any]:
-    target = parse_target(ls, args)
+    target = await parse_target(ls, args)
     assistant = _ready(ls, target)
     with ls.tasks.track(ls.protocol.msg_id), _as_jsonrpc():
         progress = await ThinkingProgress.begin(ls, "codepal: Fix", f"{target.title}: waiting for the model…")

@@ -3,10 +3,14 @@
 Arguments are one object `{uri, range, version?, diagnostics?}`: what a code action carries, and what a
 client sends for its own "explain the selection" (without a version: the document as it is then).
 An empty range means "the code around the cursor" and is widened by the core (the enclosing function).
+
+Widening parses the whole document, so it runs in a worker thread on a snapshot taken on the event loop
+(the loop owns the DocumentStore): a huge file does not hold up completions and other requests meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +57,7 @@ def action_arguments(uri: str, range_: types.Range, version: int,
     return args
 
 
-def parse_target(ls: CodepalServer, args: tuple[Any, ...]) -> Target:
+async def parse_target(ls: CodepalServer, args: tuple[Any, ...]) -> Target:
     """The command's target, or JSON-RPC errors: -32602 for bad arguments or a document that is not open,
     -32801 when the document changed since the action was offered."""
     raw = args[0] if args else None
@@ -72,8 +76,8 @@ def parse_target(ls: CodepalServer, args: tuple[Any, ...]) -> Target:
         raise JsonRpcContentModified(
             f"codepal: {raw['uri']} changed since the action was offered (version {version}, now "
             f"{doc.version}); choose the action again")
-    snapshot = TextDocument(doc.uri, doc.language, doc.version, doc.text)
-    start, end = resolve_range(ls, snapshot, range_)
+    snapshot, (start, end) = await asyncio.to_thread(_widen, ls, doc.uri, doc.language, doc.version, doc.text,
+                                                     range_)
     span = CodeSpan(snapshot.text, start, end, snapshot.language, snapshot.uri)
     return Target(snapshot.uri, snapshot.version, snapshot, span, problem_of(diagnostics))
 
@@ -84,7 +88,7 @@ def resolve_range(ls: CodepalServer, doc: TextDocument, range_: types.Range) -> 
     return action_range(doc.text, doc.language, start, end)
 
 
-def resolve_arguments(ls: CodepalServer, args: Any) -> Any:
+async def resolve_arguments(ls: CodepalServer, args: Any) -> Any:
     """A code action's arguments with an empty range widened to the code it is about (codeAction/resolve).
     Arguments for another version of the document are left as they are: the command reports that."""
     if not isinstance(args, dict) or not isinstance(args.get("uri"), str):
@@ -96,8 +100,17 @@ def resolve_arguments(ls: CodepalServer, args: Any) -> Any:
         range_ = _CONVERTER.structure(args.get("range"), types.Range)
     except Exception:
         return args
-    widened = range_of(ls, doc, *resolve_range(ls, doc, range_))
-    return {**args, "range": _CONVERTER.unstructure(widened)}
+    snapshot, (start, end) = await asyncio.to_thread(_widen, ls, doc.uri, doc.language, doc.version, doc.text,
+                                                     range_)
+    return {**args, "range": _CONVERTER.unstructure(range_of(ls, snapshot, start, end))}
+
+
+def _widen(ls: CodepalServer, uri: str, language: str, version: int, text: str,
+           range_: types.Range) -> tuple[TextDocument, tuple[int, int]]:
+    """In a worker thread: a snapshot of the document (its own line index) and the offsets `range_` is about.
+    Reads only its arguments and `ls.encoding`, which is fixed once the session is initialized."""
+    snapshot = TextDocument(uri, language, version, text)
+    return snapshot, resolve_range(ls, snapshot, range_)
 
 
 def problem_of(diagnostics: list[types.Diagnostic]) -> Problem | None:

@@ -50,9 +50,9 @@ def register(server: CodepalServer) -> None:
         return [a if _literals(ls) else a.command for a in wanted if a.command is not None]
 
     @server.feature(types.CODE_ACTION_RESOLVE)
-    def resolve_code_action(ls: CodepalServer, action: types.CodeAction) -> types.CodeAction:
-        if action.command and action.command.arguments:
-            action.command.arguments = [resolve_arguments(ls, action.command.arguments[0])]
+    async def resolve_code_action(ls: CodepalServer, action: types.CodeAction) -> types.CodeAction:
+        if action.command and action.command.arguments:  # the parse runs in a worker thread
+            action.command.arguments = [await resolve_arguments(ls, action.command.arguments[0])]
         return action
 
     @server.command(EXPLAIN_COMMAND)

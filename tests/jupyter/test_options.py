@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, Literal, get_args
 
 import pytest
-from traitlets import Bool, Enum, Float, Int, List, Unicode
+from traitlets import Bool, Enum, Float, Int, List, TraitError, Unicode
 from traitlets.config import Config
 
-from codepal.config import describe_fields, load_config
+from codepal.config import describe_fields, load_config, setting_fields
 from jupyter_ext.app import CodepalApp
-from jupyter_ext.options import Codepal, overrides, resolve_config, trait_name
+from jupyter_ext.options import Codepal, overrides, resolve_config, trait_for, trait_name
+
+# What each annotation of the config model must become, written out here rather than derived.
+EXPECTED: dict[Any, type] = {bool: Bool, int: Int, float: Float, str: Unicode, str | None: Unicode, list[str]: List}
+# A value of the wrong type for each trait class (an Enum takes only its members; a list only strings).
+WRONG = {Bool: "yes", Int: "12", Float: "0.5", Unicode: 12, List: [12], Enum: "no-such-member"}
 
 
 def test_every_setting_has_a_trait_with_its_docstring() -> None:
@@ -26,6 +32,31 @@ def test_every_setting_has_a_trait_with_its_docstring() -> None:
     assert isinstance(traits["engine_url"], Unicode)
     assert isinstance(traits["engine_extra_args"], List)
     assert isinstance(traits["engine_dtype"], Enum) and "bfloat16" in traits["engine_dtype"].values
+
+
+@pytest.mark.parametrize(("key", "field"), setting_fields(), ids=[key for key, _ in setting_fields()])
+def test_every_setting_has_a_trait_of_its_type_that_takes_its_default(key: str, field: Any) -> None:
+    trait = Codepal.class_own_traits(config=True)[trait_name(key)]
+    annotation = field.annotation
+    if getattr(annotation, "__origin__", None) is Literal:
+        assert isinstance(trait, Enum) and list(trait.values) == list(get_args(annotation))
+    else:
+        assert type(trait) is EXPECTED[annotation], f"{key}: {annotation!r} became {type(trait).__name__}"
+    default = field.get_default(call_default_factory=True)
+    assert trait.default_value is None and f"codepal default: {default!r}" in trait.help
+    section, name = key.split(".")
+    if default is not None:  # None means "not set": it would not override anything
+        options = Codepal(config=Config({"Codepal": {trait_name(key): default}}))
+        assert overrides(options) == {key: default}
+        assert getattr(getattr(resolve_config(options, logging.getLogger("test")), section), name) == default
+    with pytest.raises(TraitError):
+        setattr(Codepal(), trait_name(key), WRONG[type(trait)])
+
+
+def test_a_type_without_a_trait_is_an_error_not_a_string() -> None:
+    for annotation in (dict[str, int], int | str, list[dict[str, int]], bytes):
+        with pytest.raises(TypeError, match="no traitlet"):
+            trait_for(annotation)
 
 
 def test_the_server_extension_lists_the_options() -> None:

@@ -3,6 +3,7 @@ function, and their commands fail fast and clearly (engine not ready, stale vers
 
 from __future__ import annotations
 
+import asyncio
 import os
 import statistics
 import time
@@ -17,6 +18,7 @@ from pytest_lsp import LanguageClient
 from tests.lsp.actions_helpers import (
     BUG_LINE,
     DOC,
+    by_title,
     code_actions,
     cursor,
     diagnostic,
@@ -158,5 +160,37 @@ async def test_a_client_without_code_action_literals_gets_commands(tmp_path: Pat
             context=types.CodeActionContext(diagnostics=[])))
         assert [(c.title, c.command) for c in result or [] if isinstance(c, types.Command)] == [
             ("Fix this bug with codepal", "codepal.fix"), ("Explain with codepal", "codepal.explain")]
+    finally:
+        await client.shutdown_session()
+
+
+async def test_other_requests_are_answered_while_a_huge_document_is_resolved(tmp_path: Path) -> None:
+    """codeAction/resolve parses the whole document in a worker thread: a listing sent after it, for
+    another document, is answered while the parse of ~3 MB still runs (it used to wait for it)."""
+    client: LanguageClient = await start_client(server_env(tmp_path / "no-engine"), PROFILES["vscode"](),
+                                                {}, tmp_path)
+    read_code_actions_correctly(client)
+    try:
+        huge_uri, target = "file:///ws/huge.py", 60_000
+        open_doc(client, huge_uri, "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(120_000)))
+        open_doc(client, URI, DOC)
+        explain = by_title((await code_actions(client, huge_uri, cursor(3 * target + 1, 8)))[0], "Explain")
+        resolving = asyncio.ensure_future(client.code_action_resolve_async(explain))
+        await asyncio.sleep(0.1)  # the resolve request goes out first (a task only starts on the next turn)
+        started = time.monotonic()
+        listed, first_ms = await code_actions(client, URI, cursor(BUG_LINE, 6))
+        assert listed and not resolving.done(), "the listing waited for the resolve"
+        latencies = [first_ms]
+        while not resolving.done():  # how long listings take while the parse runs (figures, not a limit)
+            listed, ms = await code_actions(client, URI, cursor(BUG_LINE, 6))
+            latencies.append(ms)
+        resolved = await resolving
+        resolve_ms = (time.monotonic() - started) * 1000
+        assert resolved.command is not None and resolved.command.arguments
+        assert resolved.command.arguments[0]["range"] == {  # `def f60000` and its body
+            "start": {"line": 3 * target, "character": 0},
+            "end": {"line": 3 * target + 1, "character": len(f"    return x + {target}")}}
+        print(f"\nwhile the resolve of a 3 MB document took {resolve_ms:.0f} ms, {len(latencies)} listings were "
+              f"answered: first in {first_ms:.0f} ms, slowest in {max(latencies):.0f} ms")
     finally:
         await client.shutdown_session()

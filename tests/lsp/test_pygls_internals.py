@@ -1,0 +1,190 @@
+"""The pygls internals `lsp/protocol.py` overrides or reads still exist, with the shapes and behaviour it assumes.
+
+pygls is pinned to one minor version (pyproject.toml); this is what fails first when that pin moves.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
+from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+import lsp.protocol
+from lsp.protocol import CodepalProtocol
+from lsp.server import CodepalServer, create_server
+
+PINNED_MINOR = (2, 1)
+# name → the parameters (name, kind, default) protocol.py calls or overrides it with; `self` left out.
+POS, KW = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
+EMPTY = inspect.Parameter.empty
+SIGNATURES: dict[str, list[tuple[str, Any, Any]]] = {
+    "structure_message": [("data", POS, EMPTY)],
+    "handle_message": [("message", POS, EMPTY)],
+    "_send_response": [("msg_id", POS, EMPTY), ("result", POS, None), ("error", POS, None)],
+    "_handle_cancel_notification": [("msg_id", POS, EMPTY)],
+    "_send_handler_result": [("future", POS, EMPTY), ("msg_id", KW, EMPTY)],
+    "_handle_response": [("msg_id", POS, EMPTY), ("result", POS, None), ("error", POS, None)],
+}
+# The builtin LSP methods CodepalProtocol replaces: same attribute name (so it overrides, not adds) and method.
+BUILTINS = {
+    "lsp_text_document__did_open": types.TEXT_DOCUMENT_DID_OPEN,
+    "lsp_text_document__did_change": types.TEXT_DOCUMENT_DID_CHANGE,
+    "lsp_text_document__did_close": types.TEXT_DOCUMENT_DID_CLOSE,
+    "lsp_workspace__execute_command": types.WORKSPACE_EXECUTE_COMMAND,
+    "lsp_shutdown": types.SHUTDOWN,
+}
+
+
+ATTRIBUTES = {"_shutdown", "_request_futures", "_server"}
+
+
+def test_the_tables_cover_every_private_name_protocol_py_uses() -> None:
+    """A new `self._x` or `super()._x` in protocol.py must be added here, with its check."""
+    tree = ast.parse(Path(lsp.protocol.__file__).read_text(encoding="utf-8"))
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr.startswith("_")
+            and not node.attr.startswith("__")}
+    assert used == {name for name in SIGNATURES if name.startswith("_")} | ATTRIBUTES
+
+
+class Captured:
+    """A transport writer that keeps what the protocol sends."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def write(self, data: bytes) -> None:
+        self.messages.append(json.loads(data))
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def protocol() -> Iterator[tuple[CodepalProtocol, Captured]]:
+    server = create_server()
+    assert isinstance(server.protocol, CodepalProtocol)
+    writer = Captured()
+    server.protocol.set_writer(writer, include_headers=False)
+    yield server.protocol, writer
+
+
+def test_the_installed_pygls_is_the_pinned_minor() -> None:
+    from importlib.metadata import version
+
+    assert tuple(int(part) for part in version("pygls").split(".")[:2]) == PINNED_MINOR
+
+
+@pytest.mark.parametrize("name", SIGNATURES)
+def test_the_overridden_methods_have_the_expected_signatures(name: str) -> None:
+    method = getattr(JsonRPCProtocol, name)
+    params = list(inspect.signature(method).parameters.values())[1:]
+    assert [(p.name, p.kind, p.default) for p in params] == SIGNATURES[name]
+
+
+@pytest.mark.parametrize(("name", "method"), BUILTINS.items())
+def test_the_replaced_builtins_keep_their_names_and_shape(name: str, method: str) -> None:
+    base = getattr(LanguageServerProtocol, name)
+    assert base.method_name == method and inspect.isgeneratorfunction(base)
+    ours = CodepalProtocol.__dict__[name]
+    assert ours.method_name == method and inspect.isgeneratorfunction(ours)
+    decorated = lsp_method("x")(lambda: None)
+    assert decorated.method_name == "x"  # type: ignore[attr-defined]
+
+
+def test_the_read_attributes_exist_with_their_types(protocol: tuple[CodepalProtocol, Captured]) -> None:
+    proto, _ = protocol
+    assert proto._shutdown is False
+    assert proto._request_futures == {}
+    assert isinstance(proto._server, CodepalServer)
+    assert isinstance(proto.fm.features, dict)
+    assert isinstance(inspect.getattr_static(JsonRPCProtocol, "msg_id"), property) and proto.msg_id is None
+    # Our builtin overrides are the ones pygls dispatches to.
+    for name, method in BUILTINS.items():
+        assert proto.fm.builtin_features[method].__func__ is CodepalProtocol.__dict__[name]
+    report = list(inspect.signature(CodepalServer.report_server_error).parameters)
+    assert report == ["self", "error", "source"]
+
+
+def test_structure_message_raises_on_bad_params(protocol: tuple[CodepalProtocol, Captured]) -> None:
+    proto, writer = protocol
+    bad = {"jsonrpc": "2.0", "id": 1, "method": types.TEXT_DOCUMENT_HOVER, "params": {"position": "nowhere"}}
+    with pytest.raises(JsonRpcInvalidParams):
+        LanguageServerProtocol.structure_message(proto, bad)
+    # … which protocol.py turns into an answer instead of pygls dropping the request.
+    proto.handle_message(proto.structure_message(bad))
+    assert writer.messages[-1]["id"] == 1 and writer.messages[-1]["error"]["code"] == -32602
+
+
+def test_pygls_ignores_requests_after_shutdown_and_codepal_answers_them(
+        protocol: tuple[CodepalProtocol, Captured]) -> None:
+    proto, writer = protocol
+    message = proto.structure_message({"jsonrpc": "2.0", "id": 7, "method": types.TEXT_DOCUMENT_HOVER,
+                                       "params": {"textDocument": {"uri": "file:///x.py"},
+                                                  "position": {"line": 0, "character": 0}}})
+    proto._shutdown = True
+    JsonRPCProtocol.handle_message(proto, message)
+    assert writer.messages == []  # pygls: silence, the client would wait forever
+    proto.handle_message(message)
+    assert writer.messages[-1]["id"] == 7 and writer.messages[-1]["error"]["code"] == -32600
+
+
+async def test_send_handler_result_answers_and_forgets_the_request(protocol: tuple[CodepalProtocol, Captured]) -> None:
+    proto, writer = protocol
+    done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    done.set_result({"ok": True})
+    proto._request_futures[3] = done
+    JsonRPCProtocol._send_handler_result(proto, done, msg_id=3)
+    assert writer.messages[-1] == {"jsonrpc": "2.0", "id": 3, "result": {"ok": True}}
+    assert 3 not in proto._request_futures
+    cancelled: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    cancelled.set_exception(JsonRpcRequestCancelled("stop"))
+    proto._send_handler_result(cancelled, msg_id=4)
+    assert writer.messages[-1]["id"] == 4 and writer.messages[-1]["error"]["code"] == -32800
+
+
+async def test_pygls_raises_on_an_answer_to_a_cancelled_request_and_codepal_drops_it(
+        protocol: tuple[CodepalProtocol, Captured]) -> None:
+    proto, _ = protocol
+    loop = asyncio.get_running_loop()
+    for handle, raises in ((JsonRPCProtocol._handle_response, True), (CodepalProtocol._handle_response, False)):
+        future: asyncio.Future[Any] = loop.create_future()
+        future.cancel()
+        proto._request_futures["r"] = future
+        if raises:
+            with pytest.raises(asyncio.InvalidStateError):
+                handle(proto, "r", {"applied": True})
+        else:
+            handle(proto, "r", {"applied": True})
+        assert "r" not in proto._request_futures
+    answered: asyncio.Future[Any] = loop.create_future()
+    proto._request_futures["s"] = answered
+    proto._handle_response("s", {"applied": True})
+    assert answered.result() == {"applied": True}
+
+
+async def test_pygls_cancels_only_requests_not_started(protocol: tuple[CodepalProtocol, Captured]) -> None:
+    proto, _ = protocol
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    proto._request_futures[9] = future
+    JsonRPCProtocol._handle_cancel_notification(proto, 9)
+    assert future.cancelled() and 9 not in proto._request_futures
+
+
+async def test_a_generator_builtin_runs_the_handler_it_yields(protocol: tuple[CodepalProtocol, Captured]) -> None:
+    """protocol.py's builtins `yield handler, args, kwargs`; pygls runs it and sends the result back in."""
+    proto, _ = protocol
+    seen: list[Any] = []
+    proto.fm.features[types.TEXT_DOCUMENT_DID_CLOSE] = lambda params: seen.append(params)
+    params = types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri="file:///x.py"))
+    proto._execute_handler("n", proto.lsp_text_document__did_close, callback=lambda future: None, args=(params,))
+    assert seen == [params]
