@@ -2,7 +2,8 @@
 the signatures of names used near the cursor that are defined elsewhere.
 
 Pure and fast. The document is parsed once per request, incrementally from the previous request's tree
-(`TreeCache`: output never depends on what is cached, only the time does). The part of the file after
+(`TreeCache`: output depends on what is cached only where tree-sitter's error recovery of an incremental
+parse differs from a fresh one, on text with syntax errors). The part of the file after
 the next definition following the cursor is read separately and memoised by content: Python's
 indentation scanner makes tree-sitter reparse everything after an edit, and in any language an
 unclosed bracket typed at the cursor would make it re-recover the whole rest of the file.
