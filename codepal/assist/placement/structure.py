@@ -16,13 +16,16 @@ from codepal.syntax import parse
 
 Kind = Literal["import", "def", "other", "comment", "header"]
 
-_JS_FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "function", "generator_function"})
-
-
 def _nodes(lang: str) -> StructureNodes:
     found = lookup(lang)
     assert found is not None and found.structure is not None, lang
     return found.structure
+
+
+def _function_values(lang: str) -> frozenset[str]:
+    """Values that make `const f = …` a function definition: the language's anonymous functions."""
+    found = lookup(lang)
+    return found.functions.anonymous if found is not None and found.functions is not None else frozenset()
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ def _definition(node: Node, lang: str) -> tuple[Node, str] | None:
         declarators = [c for c in core.named_children if c.type == "variable_declarator"]
         if len(declarators) == 1:
             value = declarators[0].child_by_field_name("value")
-            if value is not None and value.type in _JS_FUNCTION_VALUES:
+            if value is not None and value.type in _function_values(lang):
                 return declarators[0], "function"
     return None
 
