@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from codepal.kernel_facts import KernelFacts
-from codepal.syntax import normalize_language
+from codepal.languages import line_comment, normalize_language
 from codepal.text.lines import split_lines
 from codepal.types import CodeSpan, CompletionRequest, Problem
 
@@ -34,7 +34,6 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|
 _CELL_FRAME = re.compile(r"^\s*Cell In\s*\[[^\]]*\],\s*line (\d+)", re.MULTILINE)
 _ARROW = re.compile(r"^-+>\s*(\d+)", re.MULTILINE)
 _MAGIC = re.compile(r"^\s*[%!]")
-_HASH_COMMENT_LANGUAGES = {"python", "r", "julia", "ruby", "shellscript", "bash", "perl", "toml", "yaml"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,8 @@ def strip_ansi(text: str) -> str:
 
 
 def comment_prefix(language: str) -> str:
-    return "#" if normalize_language(language) in _HASH_COMMENT_LANGUAGES else "//"
+    """The language's line comment from the registry; `//` for a language codepal does not know."""
+    return line_comment(language) or "//"
 
 
 def as_context(cell: Cell, language: str) -> str:

@@ -13,7 +13,7 @@ from codepal.assist.thinking import Generation, generate
 from codepal.client import ModelClient
 from codepal.config import AssistConfig
 from codepal.kernel_facts import KernelFacts, KernelVariable, prompt_lines
-from codepal.syntax import normalize_language
+from codepal.languages import normalize_language
 from codepal.types import AssistEvent, CodeSpan, ExplainResult
 
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from codepal.assist.verify import syntax_errors
-from codepal.syntax import normalize_language
+from codepal.languages import family_of
 
 _OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n`]*$")
 _SAME_LINE_CLOSE = re.compile(r"(.*?)(`{3,}|~{3,})[ \t]*$")
@@ -17,18 +17,6 @@ _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _SPECIAL = re.compile(r"<｜[^｜\n]{1,40}｜>|<\|[A-Za-z0-9_.-]{1,40}\|>")
 _SENTENCE = re.compile(r"[A-Z][\w'’,-]*(?: +[^ \n]+){2,}[.:!?]")
 SIMILAR = 0.5  # a block this similar to the original is a version of it, not an example
-
-_TAGS = {
-    "python": {"python", "py", "python3", "ipython"},
-    "javascript": {"javascript", "js", "jsx", "node"},
-    "typescript": {"typescript", "ts", "tsx"},
-    "cpp": {"cpp", "c++", "cc", "cxx", "hpp"},
-    "c": {"c", "h"},
-    "go": {"go", "golang"},
-    "rust": {"rust", "rs"},
-    "java": {"java"},
-}
-
 
 @dataclass(frozen=True)
 class CodeBlock:
@@ -80,8 +68,8 @@ def code_blocks(answer: str) -> list[CodeBlock]:
 
 
 def tag_fits(tag: str, language: str) -> bool:
-    language = normalize_language(language)
-    return not tag or tag == language or tag in _TAGS.get(language, {language})
+    """Whether a fence's tag names the document's language, or a dialect of it (`jsx` for JavaScript)."""
+    return not tag or family_of(tag) == family_of(language)
 
 
 def similarity(a: str, b: str) -> float:

@@ -28,7 +28,7 @@ from codepal.client import ModelClient
 from codepal.config import AssistConfig
 from codepal.errors import BackendProtocolError
 from codepal.kernel_facts import KernelFacts, KernelVariable, prompt_lines, used_by_fix
-from codepal.syntax import normalize_language
+from codepal.languages import normalize_language
 from codepal.text.lines import split_lines
 from codepal.types import AnswerFormat, AssistEvent, CodeSpan, FixResult, Problem, ThinkingDelta
 

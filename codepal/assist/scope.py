@@ -11,38 +11,10 @@ from bisect import bisect_right
 
 from tree_sitter import Node
 
-from codepal.syntax import normalize_language, parse
+from codepal.languages import lookup, normalize_language
+from codepal.languages.shared_nodes import ACTION_WRAPPERS
+from codepal.syntax import parse
 from codepal.text.lines import line_starts, split_lines
-
-_JS = frozenset({"function_declaration", "generator_function_declaration", "method_definition"})
-_JS_ANONYMOUS = frozenset({"arrow_function", "function_expression", "generator_function", "function"})
-NAMED: dict[str, frozenset[str]] = {
-    "python": frozenset({"function_definition"}),
-    "javascript": _JS,
-    "javascriptreact": _JS,
-    "typescript": _JS,
-    "typescriptreact": _JS,
-    "go": frozenset({"function_declaration", "method_declaration"}),
-    "rust": frozenset({"function_item"}),
-    "java": frozenset({"method_declaration", "constructor_declaration"}),
-    "c": frozenset({"function_definition"}),
-    "cpp": frozenset({"function_definition"}),
-}
-ANONYMOUS: dict[str, frozenset[str]] = {
-    "javascript": _JS_ANONYMOUS,
-    "javascriptreact": _JS_ANONYMOUS,
-    "typescript": _JS_ANONYMOUS,
-    "typescriptreact": _JS_ANONYMOUS,
-    "go": frozenset({"func_literal"}),
-    "rust": frozenset({"closure_expression"}),
-    "java": frozenset({"lambda_expression"}),
-    "cpp": frozenset({"lambda_expression"}),
-}
-# Parents that are part of the definition they wrap.
-WRAPPERS = frozenset({
-    "decorated_definition", "export_statement", "variable_declarator", "lexical_declaration",
-    "variable_declaration", "template_declaration",
-})
 
 
 def action_range(text: str, language: str, start: int, end: int) -> tuple[int, int]:
@@ -70,7 +42,10 @@ def enclosing_code(text: str, language: str, offset: int) -> tuple[int, int] | N
 
 
 def _function_at(root: Node, at: int, language: str) -> Node | None:
-    named, anonymous = NAMED.get(language, frozenset()), ANONYMOUS.get(language, frozenset())
+    found = lookup(language)
+    functions = found.functions if found is not None else None
+    named = functions.named if functions is not None else frozenset()
+    anonymous = functions.anonymous if functions is not None else frozenset()
     node: Node | None = _innermost(root, at)
     first_anonymous: Node | None = None
     while node is not None:
@@ -95,7 +70,7 @@ def _is_named_by_parent(node: Node) -> bool:
 
 
 def _wrapped(node: Node) -> Node:
-    while node.parent is not None and node.parent.type in WRAPPERS:
+    while node.parent is not None and node.parent.type in ACTION_WRAPPERS:
         node = node.parent
     return node
 

@@ -19,7 +19,7 @@ from codepal.assist.diff import unified_diff
 from codepal.assistant import Assistant
 from codepal.cli.common import add_engine_options, config_from_args
 from codepal.errors import InvalidInput
-from codepal.syntax.languages import language_for_path
+from codepal.languages import language_for_path
 from codepal.text.lines import line_starts
 from codepal.types import AnswerDelta, CodeSpan, ExplainResult, FixResult, Problem, ThinkingDelta
 

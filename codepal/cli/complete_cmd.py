@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from codepal.cli.common import add_engine_options, config_from_args
-from codepal.syntax.languages import language_for_path
+from codepal.languages import language_for_path
 from codepal.text import TextDocument
 
 

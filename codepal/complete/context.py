@@ -20,8 +20,8 @@ from tree_sitter import Node
 
 from codepal.complete.context_facts import FactsCache
 from codepal.complete.context_index import Facts, facts_of, scope
-from codepal.complete.context_langs import TABLES
-from codepal.syntax import get_language, normalize_language
+from codepal.languages import lookup, normalize_language
+from codepal.syntax import get_language
 from codepal.text.lines import LINE_BREAK
 from codepal.text.tree_cache import TreeCache
 from codepal.types import CompletionRequest
@@ -87,16 +87,16 @@ def build_context(
     offset = min(max(request.offset, 0), len(request.text))
     prefix = request.extra_prefix + request.text[:offset]
     suffix = request.text[offset:] + request.extra_suffix
-    table = TABLES.get(language)
-    if table is None or get_language(language) is None:
+    spec = lookup(language)
+    if spec is None or spec.completion is None or get_language(language) is None:
         return CompletionContext(prefix, suffix, language, file_path)
 
     skipped, kept = _parse_window(prefix, suffix)
-    cut, wrap = _cut(suffix, kept, table.indent_scoped)
+    cut, wrap = _cut(suffix, kept, spec.indent_blocks)
     window = _window(prefix)
     # Python: the definitions above the window (top-level ones, whole) are read apart from the part
     # around the cursor, memoised by content, so a keystroke reparses only the code around the cursor.
-    local = _local_start(prefix, skipped, len(prefix) - len(window)) if table.indent_scoped else skipped
+    local = _local_start(prefix, skipped, len(prefix) - len(window)) if spec.indent_blocks else skipped
     above = facts_of(prefix[skipped:local], language) if local > skipped else Facts({}, ())
     head = prefix[local:].encode("utf-8", "surrogatepass")
     source = head + suffix[:cut].encode("utf-8", "surrogatepass")
@@ -125,7 +125,7 @@ def build_context(
         (path_hint(doc.uri), facts_of(text, normalize_language(doc.language)).definitions)
         for doc in request.other_documents
         for text in [doc.text[:MAX_PARSE_CHARS]]  # of a huge file, only its beginning
-        if doc.uri != request.uri and normalize_language(doc.language) in TABLES and "\0" not in text
+        if doc.uri != request.uri and _has_completion_nodes(doc.language) and "\0" not in text
     ]
     sources = [("", after.definitions), *others[:max_files]]
     signatures: list[Signature] = []
@@ -145,7 +145,7 @@ def build_context(
         suffix=suffix,
         language=language,
         file_path=file_path,
-        scope=scope(root, source, cursor, cursor_line, table),
+        scope=scope(root, source, cursor, cursor_line, spec),
         imports=tuple(dict.fromkeys(found_imports + after.imports))[:MAX_IMPORTS],
         signatures=tuple(signatures),
         kernel=request.kernel.for_completion(near) if request.kernel else (),
@@ -154,6 +154,11 @@ def build_context(
 
 _PY_TOP_LEVEL = re.compile(r"^(?:@|(?:async[ \t]+)?def[ \t]|class[ \t])", re.MULTILINE)
 _LOCAL_STEP = 4096
+
+
+def _has_completion_nodes(language: str) -> bool:
+    found = lookup(language)
+    return found is not None and found.completion is not None
 
 
 def _local_start(prefix: str, start: int, limit: int) -> int:

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from tree_sitter import Node, QueryCursor
 
 from codepal.complete.context_index import (
+    completion_nodes,
     definition_captures,
     header_spans,
     header_text,
     imports_with_spans,
     queries,
 )
-from codepal.complete.context_langs import TABLES
 from codepal.text.tree_cache import Changes
 
 
@@ -103,7 +103,7 @@ def _checked(facts: FileFacts, root: Node, source: bytes, language: str,
              ranges: tuple[tuple[int, int], ...]) -> FileFacts | None:
     """`facts` if the changed ranges hold the same definitions (by name position) and imports as the
     index, with the headers the ranges touch read again; None when the file must be read again."""
-    table = TABLES[language]
+    table = completion_nodes(language)
     found_queries = queries(language)
     for start, end in ranges:
         names = QueryCursor(found_queries[0])

@@ -1,6 +1,6 @@
 """Facts read from a tree-sitter tree for context: definition names and headers, imports, scopes.
 
-The per-language node types are data in `context_langs`; this module interprets them.
+The per-language queries and node types are data in the language registry; this module interprets them.
 """
 
 from __future__ import annotations
@@ -11,13 +11,8 @@ from functools import cache, lru_cache
 
 from tree_sitter import Node, Parser, Query, QueryCursor
 
-from codepal.complete.context_langs import (
-    BODY_TYPES,
-    HEADER_FROM_PARENT,
-    HEADER_PREFIX,
-    TABLES,
-    LanguageTable,
-)
+from codepal.languages import CompletionNodes, Language, lookup
+from codepal.languages.shared_nodes import HEADER_BODY_TYPES, HEADER_FROM_PARENT, HEADER_PREFIX
 from codepal.syntax import get_language
 from codepal.text import split_lines
 
@@ -35,11 +30,18 @@ class Facts:
     imports: tuple[str, ...]
 
 
+def completion_nodes(language: str) -> CompletionNodes:
+    """The registry's completion queries of a language that has them."""
+    found = lookup(language)
+    assert found is not None and found.completion is not None, language
+    return found.completion
+
+
 @cache
 def queries(language: str) -> tuple[Query, Query]:
     grammar = get_language(language)
     assert grammar is not None
-    table = TABLES[language]
+    table = completion_nodes(language)
     found = Query(grammar, table.definitions)
     # The definition is always the parent of its @name/@decl, and building Python objects for every
     # capture costs more than the query itself, so only names are captured.
@@ -61,7 +63,7 @@ def definition_captures(
 ) -> Iterator[tuple[str, Node, Node]]:
     """(name, captured name or declarator node, definition node), as `definitions`."""
     cursor = QueryCursor(queries(language)[0])
-    cursor.set_max_start_depth(TABLES[language].definition_depth)
+    cursor.set_max_start_depth(completion_nodes(language).definition_depth)
     captures = cursor.captures(root)
     # Document order (the query hands captures over in no particular order).
     nodes = sorted(captures.get("name", []) + captures.get("decl", []), key=lambda n: n.start_byte)
@@ -84,7 +86,7 @@ def imports(root: Node, source: bytes, language: str) -> tuple[str, ...]:
 def imports_with_spans(root: Node, source: bytes, language: str) -> list[tuple[int, int, str]]:
     """(start byte, end byte, text) of each import, in document order."""
     cursor = QueryCursor(queries(language)[1])
-    cursor.set_max_start_depth(TABLES[language].import_depth)
+    cursor.set_max_start_depth(completion_nodes(language).import_depth)
     nodes = sorted(cursor.captures(root).get("import", []), key=lambda n: n.start_byte)
     return [(node.start_byte, node.end_byte, text_of(node, source).strip()) for node in nodes]
 
@@ -139,7 +141,7 @@ def _body(node: Node) -> Node | None:
             if body is not None:
                 return body
             for child in current.named_children:
-                if child.type in BODY_TYPES:
+                if child.type in HEADER_BODY_TYPES:
                     return child
                 below.append(child)
         frontier = below
@@ -172,11 +174,13 @@ def header_text(node: Node, source: bytes, spans: tuple[tuple[int, int], ...]) -
     return (HEADER_PREFIX.get(node.type, "") + "\n".join(lines))[:MAX_HEADER_CHARS]
 
 
-def scope(root: Node, source: bytes, cursor: int, cursor_line: str, table: LanguageTable) -> tuple[str, ...]:
+def scope(root: Node, source: bytes, cursor: int, cursor_line: str, language: Language) -> tuple[str, ...]:
     """Headers of the definitions enclosing the cursor, outermost first."""
+    assert language.completion is not None
+    scopes = language.completion.scopes
     probe = cursor
     column: int | None = None
-    if table.indent_scoped:
+    if language.indent_blocks:
         # A Python block ends at its last statement, so a cursor on a fresh indented line is outside
         # every node: look from the last code before it, and keep blocks indented less than the cursor.
         probe = len(source[:cursor].rstrip())
@@ -188,7 +192,7 @@ def scope(root: Node, source: bytes, cursor: int, cursor_line: str, table: Langu
     node: Node | None = root.descendant_for_byte_range(probe, probe)
     while node is not None:
         inside = node.start_point.column < column if column is not None else cursor < node.end_byte
-        if node.type in table.scopes and node.start_byte < cursor and inside:
+        if node.type in scopes and node.start_byte < cursor and inside:
             body = _body(node)
             if body is None or body.start_byte < cursor:  # not while the header itself is being written
                 headers.append(header(node, source))

@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from codepal.complete.context import CompletionContext, Signature
-from codepal.complete.context_langs import TABLES
 from codepal.errors import ConfigError, InvalidInput
+from codepal.languages import line_comment
 from codepal.text import split_lines
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -27,31 +27,6 @@ _FORMAT_KEYS = {
     "format": {"files", "context", "prefix", "suffix"},
     "file_block": {"entries", "path"},
     "file_entry": {"path", "content"},
-}
-# Line comments of languages without a grammar here, so their prompts can still carry the file path.
-_COMMENTS = {
-    **{language: table.line_comment for language, table in TABLES.items()},
-    **dict.fromkeys(
-        [
-            "shellscript",
-            "bash",
-            "sh",
-            "ruby",
-            "perl",
-            "r",
-            "yaml",
-            "toml",
-            "julia",
-            "dockerfile",
-            "makefile",
-            "powershell",
-            "elixir",
-            "nim",
-        ],
-        "#",
-    ),
-    **dict.fromkeys(["csharp", "kotlin", "swift", "scala", "dart", "php", "objective-c", "zig"], "//"),
-    **dict.fromkeys(["lua", "sql", "haskell"], "--"),
 }
 
 
@@ -153,7 +128,7 @@ def render(ctx: CompletionContext, template: Template, *, layout: str = "at_curs
         )
         files = _fill(template.file_block, {"entries": entries, "path": ctx.file_path or "untitled"})
         by_file = {"": by_file.get("", [])}
-    mark = _COMMENTS.get(ctx.language)
+    mark = line_comment(ctx.language)
     stable = _stable_lines(ctx, with_path=not files)
     local = _local_lines(ctx, by_file)
     prefix = ctx.prefix

@@ -21,7 +21,7 @@ from codepal.config import CompletionConfig, EngineConfig
 from codepal.engine.model_files import local_model_dir
 from codepal.engine.model_traits import choose_stops, read_traits
 from codepal.errors import BackendError, BackendUnavailable, CodepalError
-from codepal.syntax import normalize_language
+from codepal.languages import normalize_language
 from codepal.types import Completion, CompletionRequest, LatencyStats
 
 log = logging.getLogger(__name__)

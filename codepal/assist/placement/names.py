@@ -9,7 +9,7 @@ from collections import Counter
 
 from tree_sitter import Node
 
-from codepal.assist.placement.structure import IMPORTS, grammar_language
+from codepal.languages import family_of, lookup
 from codepal.syntax import parse
 
 _IDENTIFIERS = frozenset({
@@ -28,7 +28,7 @@ def import_key(text: str) -> str:
 
 def import_bindings(text: str, language: str) -> set[str]:
     """Names the import statement(s) in `text` bind; a Go import binds its package (path) as `"path"`."""
-    lang = grammar_language(language)
+    lang = family_of(language)
     if lang == "rust":  # `use a::b::{C, D as E};` binds C and E
         return {m for m in _RUST_USE.findall(text) if m not in ("self", "super", "crate")}
     tree = parse(text, lang)
@@ -60,7 +60,7 @@ def import_bindings(text: str, language: str) -> set[str]:
 def top_level_declarations(text: str, language: str) -> Counter[str]:
     """JS/TS: how often each name is declared at the top level by let/const/class/function/import
     (`var` may repeat itself, so it is left out)."""
-    tree = parse(text, grammar_language(language))
+    tree = parse(text, family_of(language))
     counts: Counter[str] = Counter()
     if tree is None:
         return counts
@@ -81,7 +81,7 @@ def top_level_declarations(text: str, language: str) -> Counter[str]:
 def name_uses(text: str, language: str, name: str) -> tuple[int, int]:
     """(binding occurrences, other occurrences) of identifier `name` in `text`. An identifier inside an
     import, a definition's name, a parameter or an assignment target binds it."""
-    lang = grammar_language(language)
+    lang = family_of(language)
     if parse(text, lang) is None:
         hits = len(re.findall(rf"\b{re.escape(name)}\b", text))
         return (hits, 0)
@@ -92,12 +92,13 @@ def name_uses(text: str, language: str, name: str) -> tuple[int, int]:
 def identifier_uses(text: str, language: str) -> dict[str, list[int]]:
     """Every identifier of `text` → [binding occurrences, other occurrences] (fields like `x.name` and
     keywords like `f(name=1)` are neither)."""
-    lang = grammar_language(language)
+    lang = family_of(language)
     tree = parse(text, lang)
     uses: dict[str, list[int]] = {}
     if tree is None:
         return uses
-    imports = IMPORTS.get(lang, frozenset())
+    found = lookup(lang)
+    imports = found.structure.imports if found is not None and found.structure is not None else frozenset()
     for node in _walk(tree.root_node):
         if node.type in ("interpreted_string_literal", "string") and node.parent is not None \
                 and node.parent.type == "import_spec":  # Go: `import "net/http"` binds http

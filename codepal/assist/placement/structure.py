@@ -10,48 +10,22 @@ from typing import Literal
 
 from tree_sitter import Node, Tree
 
-from codepal.syntax import normalize_language, parse
+from codepal.languages import StructureNodes, family_of, lookup
+from codepal.languages.shared_nodes import PLACEMENT_BODIES, PLACEMENT_WRAPPERS
+from codepal.syntax import parse
 
 Kind = Literal["import", "def", "other", "comment", "header"]
 
-_JS_FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "method_definition"})
-_JS_TYPES = frozenset({"class_declaration", "abstract_class_declaration", "interface_declaration",
-                       "type_alias_declaration", "enum_declaration"})
-_JS_FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "function", "generator_function"})
-FUNCTIONS: dict[str, frozenset[str]] = {
-    "python": frozenset({"function_definition"}),
-    "javascript": _JS_FUNCTIONS, "typescript": _JS_FUNCTIONS,
-    "go": frozenset({"function_declaration", "method_declaration"}),
-    "rust": frozenset({"function_item"}),
-    "java": frozenset({"method_declaration", "constructor_declaration"}),
-    "c": frozenset({"function_definition"}), "cpp": frozenset({"function_definition"}),
-}
-TYPES: dict[str, frozenset[str]] = {
-    "python": frozenset({"class_definition"}),
-    "javascript": _JS_TYPES, "typescript": _JS_TYPES,
-    "go": frozenset({"type_declaration"}),
-    "rust": frozenset({"impl_item", "struct_item", "enum_item", "trait_item", "mod_item"}),
-    "java": frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"}),
-    "c": frozenset({"struct_specifier"}),
-    "cpp": frozenset({"class_specifier", "struct_specifier", "namespace_definition"}),
-}
-IMPORTS: dict[str, frozenset[str]] = {
-    "python": frozenset({"import_statement", "import_from_statement", "future_import_statement"}),
-    "javascript": frozenset({"import_statement"}), "typescript": frozenset({"import_statement"}),
-    "go": frozenset({"import_declaration"}),
-    "rust": frozenset({"use_declaration", "extern_crate_declaration"}),
-    "java": frozenset({"import_declaration"}),
-    "c": frozenset({"preproc_include"}), "cpp": frozenset({"preproc_include"}),
-}
-HEADERS = frozenset({"package_clause", "package_declaration"})
-_WRAPPERS = frozenset({"decorated_definition", "export_statement"})
-_BODIES = frozenset({"block", "class_body", "declaration_list", "field_declaration_list", "statement_block"})
+def _nodes(lang: str) -> StructureNodes:
+    found = lookup(lang)
+    assert found is not None and found.structure is not None, lang
+    return found.structure
 
 
-def grammar_language(language: str) -> str:
-    """The structure tables' key: `typescriptreact` reads like `typescript`, `javascriptreact` like JS."""
-    lang = normalize_language(language)
-    return {"typescriptreact": "typescript", "javascriptreact": "javascript"}.get(lang, lang)
+def _function_values(lang: str) -> frozenset[str]:
+    """Values that make `const f = …` a function definition: the language's anonymous functions."""
+    found = lookup(lang)
+    return found.functions.anonymous if found is not None and found.functions is not None else frozenset()
 
 
 @dataclass(frozen=True)
@@ -93,10 +67,11 @@ class Structure:
 
 def structure(text: str, language: str) -> Structure | None:
     """None when the language has no grammar with structure tables."""
-    lang = grammar_language(language)
-    if lang not in FUNCTIONS:
+    lang = family_of(language)  # `typescriptreact` follows `typescript`'s rules, parsed by its own (TSX) grammar
+    found = lookup(lang)
+    if found is None or found.structure is None:
         return None
-    tree: Tree | None = parse(text, lang)
+    tree: Tree | None = parse(text, language)
     if tree is None:
         return None
     offsets = _Offsets(text)
@@ -123,9 +98,10 @@ def _item(node: Node, lang: str, offsets: _Offsets) -> Item:
     start, end = offsets(node.start_byte), offsets(node.end_byte)
     text = node.text or b""
     end -= len(text) - len(text.rstrip(b"\r\n"))  # `#include` nodes own their line break
-    if node.type in IMPORTS[lang] or _is_require(node, lang):
+    nodes = _nodes(lang)
+    if node.type in nodes.imports or _is_require(node, lang):
         return Item("import", start, end)
-    if node.type in HEADERS:
+    if node.type in nodes.headers:
         return Item("header", start, end)
     if node.type == "comment" or node.type == "line_comment" or node.type == "block_comment":
         return Item("comment", start, end)
@@ -136,7 +112,7 @@ def _item(node: Node, lang: str, offsets: _Offsets) -> Item:
     body = core.child_by_field_name("body")
     children: tuple[Item, ...] = ()
     if def_kind == "type":
-        container = body if body is not None else _first(core, _BODIES)
+        container = body if body is not None else _first(core, PLACEMENT_BODIES)
         if container is None and core.type == "type_declaration":
             container = None
         if container is not None:
@@ -150,20 +126,21 @@ def _item(node: Node, lang: str, offsets: _Offsets) -> Item:
 def _definition(node: Node, lang: str) -> tuple[Node, str] | None:
     """The definition a top-level or class-body node is (through decorators, `export`, `const f = () =>`)."""
     core = node
-    while core.type in _WRAPPERS:
+    while core.type in PLACEMENT_WRAPPERS:
         inner = core.child_by_field_name("definition") or core.child_by_field_name("declaration")
         if inner is None:
             return None
         core = inner
-    if core.type in FUNCTIONS[lang]:
+    nodes = _nodes(lang)
+    if core.type in nodes.functions:
         return core, "function"
-    if core.type in TYPES[lang]:
+    if core.type in nodes.types:
         return core, "type"
     if core.type in ("lexical_declaration", "variable_declaration") and lang in ("javascript", "typescript"):
         declarators = [c for c in core.named_children if c.type == "variable_declarator"]
         if len(declarators) == 1:
             value = declarators[0].child_by_field_name("value")
-            if value is not None and value.type in _JS_FUNCTION_VALUES:
+            if value is not None and value.type in _function_values(lang):
                 return declarators[0], "function"
     return None
 

@@ -5,11 +5,11 @@ defines or imports a name the problem says is undefined."""
 from __future__ import annotations
 
 from codepal.assist.placement.names import top_level_declarations
-from codepal.assist.placement.structure import grammar_language
 from codepal.assist.verification.compiled import compile_error
 from codepal.assist.verification.confined import outside_change
 from codepal.assist.verification.undefined import new_unbound, still_undefined
 from codepal.assist.verify import Verdict, verify
+from codepal.languages import family_of
 
 __all__ = ["Verdict", "verify_fix"]
 
@@ -21,7 +21,7 @@ def verify_fix(original: str, fixed: str, language: str, start: int, end: int, f
     verdict = verify(original, fixed, language, first_line)
     if not verdict.ok:
         return verdict
-    lang = grammar_language(language)
+    lang = family_of(language)
     if lang == "python":
         reason = _python(original, fixed, first_line)
         if reason:

@@ -8,7 +8,7 @@ import builtins
 import re
 
 from codepal.assist.placement.names import identifier_uses, name_uses
-from codepal.assist.placement.structure import grammar_language
+from codepal.languages import family_of
 
 _PATTERNS = [
     re.compile(r"name '(\w+)' is not defined"),  # Python NameError
@@ -47,7 +47,7 @@ def new_unbound(original: str, fixed: str, language: str, context: str = "") -> 
     """Python: the first name `fixed` uses that neither `original` nor `context` mentions and that
     nothing in `fixed` or `context` binds. Names the original already used are left alone: they may
     come from a star import or an earlier notebook cell."""
-    if grammar_language(language) != "python" or _STAR.search(original) or _STAR.search(context):
+    if family_of(language) != "python" or _STAR.search(original) or _STAR.search(context):
         return None  # a star import may bind anything
     before = identifier_uses(original, language)
     after = identifier_uses(fixed, language)

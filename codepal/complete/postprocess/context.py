@@ -15,7 +15,7 @@ from codepal.complete.postprocess.text import (
     leading_ws,
     normalize_newlines,
 )
-from codepal.syntax import normalize_language
+from codepal.languages import normalize_language
 
 # Filters look at most this far from the cursor, which bounds their cost on huge documents (scanning
 # the prefix window is the largest fixed cost of the pipeline).

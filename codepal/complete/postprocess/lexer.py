@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from codepal.complete.postprocess.text import PAIRS
+from codepal.languages import lookup
 
 CODE = ""  # lexer state: "" is code, "/*" a block comment, anything else the open string's delimiter
 BLOCK = "/*"
@@ -20,10 +21,10 @@ BLOCK = "/*"
 
 @dataclass(frozen=True)
 class Style:
-    """How one language writes comments and strings."""
+    """How one language writes comments and strings, as the scanner reads them (from the registry)."""
 
     line_comment: str
-    block_comment: bool
+    block_comment: bool  # `/* … */`
     quotes: tuple[str, ...]  # longest first
     multiline: frozenset[str]  # delimiters whose strings may span lines
     raw: frozenset[str] = frozenset()  # delimiters without escapes (Go's backquote)
@@ -33,24 +34,26 @@ class Style:
     dollar_interpolation: frozenset[str] = frozenset()  # delimiters whose strings interpolate `${x}`
 
 
-_C_LIKE = Style("//", True, ('"', "'"), frozenset())
-STYLES: dict[str, Style] = {
-    "python": Style("#", False, ('"""', "'''", '"', "'"), frozenset({'"""', "'''"}), indent_blocks=True,
-                    prefixed_fstrings=True),
-    "javascript": Style("//", True, ('"', "'", "`"), frozenset({"`"}), dollar_interpolation=frozenset({"`"})),
-    "go": Style("//", True, ('"', "'", "`"), frozenset({"`"}), raw=frozenset({"`"})),
-    "rust": Style("//", True, ('"', "'"), frozenset({'"'}), char_literal_quote=True),
-    "java": Style("//", True, ('"""', '"', "'"), frozenset({'"""'})),
-    "c": _C_LIKE,
-    "cpp": _C_LIKE,
-}
-for _alias in ("javascriptreact", "typescript", "typescriptreact"):
-    STYLES[_alias] = STYLES["javascript"]
-
-
+@cache
 def style_for(language: str) -> Style:
-    # Unknown languages get JavaScript's rules: C-like comments and the common quotes.
-    return STYLES.get(language, STYLES["javascript"])
+    """The registry's comment and string syntax of `language`. Languages without string rules there
+    (and unknown ones) get JavaScript's: C-like comments and the common quotes."""
+    found = lookup(language)
+    if found is None or found.strings is None or found.comments.line is None:
+        found = lookup("javascript")
+    assert found is not None and found.strings is not None and found.comments.line is not None
+    strings = found.strings
+    return Style(
+        line_comment=found.comments.line,
+        block_comment=found.comments.block == ("/*", "*/"),
+        quotes=strings.quotes,
+        multiline=strings.multiline,
+        raw=strings.raw,
+        char_literal_quote=strings.char_literal_quote,
+        indent_blocks=found.indent_blocks,
+        prefixed_fstrings=strings.prefixed_fstrings,
+        dollar_interpolation=strings.dollar_interpolation,
+    )
 
 
 @cache

@@ -148,3 +148,13 @@ def test_a_structured_candidate_brings_its_imports_separately() -> None:
     whole = region_of(CodeSpan(cell, 0, len(cell), "python"))
     placed = choose(whole, "python", [Candidate("print(math.sqrt(2.0))", "python", ("import math",))])
     assert placed.text == "import math\n\nprint(math.sqrt(2.0))"
+
+
+def test_a_tsx_document_is_read_by_the_tsx_grammar() -> None:
+    """JSX in a `typescriptreact` file: the TypeScript grammar would see errors and placement would refuse."""
+    from codepal.assist.placement.structure import structure
+
+    text = "export function Hello({ name }: { name: string }) {\n  return <b>{name}</b>;\n}\n"
+    found = structure(text, "typescriptreact")
+    assert found is not None and not found.errors
+    assert [item.name for item in found.items] == ["Hello"]

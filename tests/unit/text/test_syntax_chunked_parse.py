@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from codepal.syntax import get_parser, parse
-from codepal.syntax.languages import CHUNK_BYTES
+from codepal.syntax.parser import CHUNK_BYTES
 
 
 @pytest.mark.parametrize(("language", "comment", "line"), [

@@ -1,0 +1,5 @@
+# A golden case for the language registry.
+all: hello
+
+hello:
+	echo hello

@@ -1,0 +1,7 @@
+# A golden case for the language registry.
+=begin
+A block comment.
+=end
+def greet(name)
+  "hello #{name}"
+end

@@ -1,0 +1,3 @@
+-- A golden case for the language registry.
+/* A block comment */
+SELECT name FROM greetings; -- a trailing comment
