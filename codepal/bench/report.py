@@ -147,6 +147,13 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
                          f"{fmt(get(key + '.fast_hit_rate'), percent=True)} / "
                          f"{fmt(get(key + '.human_hit_rate'), percent=True)} / "
                          f"{fmt(get(key + '.hit_rate'), percent=True)} ({fmt(get(key + '.vs_codepal'))})"))
+    live = [name for name in ("codepal", "context_on_top", "stable_only")
+            if get(f"prefix_cache.layouts.{name}.live_hit_rate") is not None]
+    if live:
+        r.append(Row(s, f"the server's own request pattern ({fmt(get('prefix_cache.layouts.live_requests.fast'))} + "
+                        f"{fmt(get('prefix_cache.layouts.live_requests.human'))} requests): " + " / ".join(live),
+                     " / ".join(fmt(get(f"prefix_cache.layouts.{name}.live_hit_rate"), percent=True)
+                                for name in live)))
     levels = get("concurrency.levels") or []
     s = "Concurrency (closed loop, one model server)"
     for level in levels:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -16,6 +17,8 @@ T = TypeVar("T")
 TYPING_GAP_S = 0.45  # keystrokes closer than this are typing; a longer gap is a pause
 MAX_DEBOUNCE_S = 0.3
 _SMOOTHING = 0.3  # weight of the newest gap in the running estimates
+_RECENT_GAPS = 12  # the wait is at least a little over the longest of the last this many gaps
+_OVER_RECENT = 1.1
 
 
 class LatestWins:
@@ -28,18 +31,23 @@ class LatestWins:
         # the user, not the document: a document just opened gets it from the first keystroke.
         self._gap_mean: float | None = None
         self._gap_dev = 0.0
+        # The smoothed estimates lag when the rhythm slows (a burst of quick keys, then normal typing)
+        # and dip after a run of even gaps: each dip sends a request between two keys, which the next
+        # key aborts. The longest recent gap holds the wait up at once and for a dozen keys.
+        self._recent: deque[float] = deque(maxlen=_RECENT_GAPS)
         self.model_latency_s = 0.1  # smoothed; a fast server earns a short debounce
 
     def debounce_for(self, key: str) -> float:
         """How long to wait for the next keystroke before asking the model. Someone who types keeps
         their own rhythm: the wait is the gap a keystroke rarely exceeds while they type (the mean
-        plus 3 mean deviations, about the 97th percentile, and at least 1.5 means), so a request
-        goes out when they pause, not between two keys (then it is thrown away). The rhythm is
-        learned from gaps shorter than TYPING_GAP_S (in any document); before any, the base wait."""
+        plus 3 mean deviations, about the 97th percentile, at least 1.5 means, and a little over the
+        longest of the last few gaps), so a request goes out when they pause, not between two keys
+        (then it is thrown away). The rhythm is learned from gaps shorter than TYPING_GAP_S (in any
+        document); before any, the base wait."""
         mean = self._gap_mean
         if mean is None:
             return self.base_s
-        wait = max(self.base_s, 1.5 * mean, mean + 3 * self._gap_dev,
+        wait = max(self.base_s, 1.5 * mean, mean + 3 * self._gap_dev, _OVER_RECENT * max(self._recent),
                    min(self.model_latency_s, MAX_DEBOUNCE_S) * 0.5)
         return min(wait, MAX_DEBOUNCE_S)
 
@@ -52,6 +60,7 @@ class LatestWins:
         if last is None or now - last > TYPING_GAP_S:
             return  # the first keystroke, or one after a pause: says nothing about the rhythm
         gap = now - last
+        self._recent.append(gap)
         mean = self._gap_mean
         if mean is None:
             self._gap_mean, self._gap_dev = gap, gap / 4

@@ -32,8 +32,9 @@ def sample_report() -> dict[str, Any]:
         "type_through": {"model_requests": 0, "latency_median_ms": 1.4, "keystrokes": 40,
                          "answers_continuing_suggestion": 40, "latency_ms": {"p95": 3.0}},
         "prefix_cache": {"hit_rate": 0.93, "hit_rate_after_first": 0.95, "block_size": 128, "layouts": {
-            "codepal": {"hit_rate": 0.82, "vs_codepal": 1.0},
-            "context_on_top": {"hit_rate": 0.92, "vs_codepal": 1.12}}},
+            "codepal": {"hit_rate": 0.82, "vs_codepal": 1.0, "live_hit_rate": 0.757},
+            "context_on_top": {"hit_rate": 0.92, "vs_codepal": 1.12, "live_hit_rate": 0.646},
+            "live_requests": {"fast": 3, "human": 9}}},
         "concurrency": {"levels": [{"editors": 1, "p50_ms": 150.0, "p95_ms": 200.0, "requests_per_s": 6.0,
                                     "tokens_per_s": 90.0},
                                    {"editors": 4, "p50_ms": 300.0, "p95_ms": 500.0, "requests_per_s": 12.0,
@@ -73,6 +74,8 @@ def test_terminal_table_shows_each_target_next_to_its_value_and_mark() -> None:
         assert target.describe() in line and line.rstrip().endswith(("pass", "MISS")), line
     assert "2.50 ms" in text and "93.0 %" in text and "0.0 %" in text
     assert "1 editor:" in text and "4 editors" in text
+    live = next(line for line in lines if "the server's own request pattern (3 + 9 requests)" in line)
+    assert "codepal / context_on_top" in live and "75.7 % / 64.6 %" in live
 
 
 def test_markdown_table_and_files(tmp_path: Path) -> None:

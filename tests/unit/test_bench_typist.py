@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from codepal.bench.layout import context_on_top, request_states, stable_only
+from codepal.bench.layout import context_on_top, live_states, request_states, stable_only
 from codepal.bench.typist import (
     big_file,
     blank_lines,
@@ -74,6 +74,14 @@ def test_request_states_follow_the_script_and_end_each_burst() -> None:
     assert states[-1][0] == sample_text()
     for text, offset in states:
         assert 0 < offset <= len(text)
+
+
+def test_live_states_are_the_debounced_requests_one_per_pause_at_least() -> None:
+    scripts = {"fast": fast_script(sample_text(), 3), "human": human_script(sample_text(), 3, seed=7)}
+    live = live_states(scripts, 40)
+    assert len(live["fast"]) == len(scripts["fast"].bursts)  # 40 ms keys: one request per line, at its end
+    assert len(scripts["human"].bursts) <= len(live["human"]) < len(request_states(scripts["human"]))
+    assert live["human"][-1][0] == sample_text()
 
 
 def test_big_file_renames_copies_and_parses() -> None:

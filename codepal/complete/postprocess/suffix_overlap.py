@@ -4,7 +4,10 @@ On the cursor line: the completion's tail equals the start of the rest of the li
 runs through the whole rest of the line (it was re-written). Below: a completion line equal to the
 suffix's first non-blank line, or final lines equal to the suffix's first non-blank lines. Spacing is
 ignored. Closers-only overlaps are left to the bracket filter, and a line cut never leaves brackets
-that the completion itself opened unclosed.
+that the completion itself opened unclosed, unless everything after the cut is the suffix's start
+again (the last line may be cut short, as `max_tokens` cuts it) and that repeat is long enough to be
+no coincidence: the model wrote the missing line and then copied the code that follows, so the
+suffix's own copy closes what the kept part opens (JavaScript at the end of a line, mostly).
 """
 
 from __future__ import annotations
@@ -38,12 +41,41 @@ def _same_line(ctx: Context, text: str) -> str:
     return text
 
 
+# A repeat of the suffix that runs to the completion's end is trusted over bracket depth when it has
+# this many characters (spacing ignored) on one whole line, or spans two lines or more.
+_REPEAT_ONE_LINE = 10
+_PARTIAL_MIN = 4  # a last line cut short must still have this many characters of the suffix's line
+
+
+def _repeat_start(lines: list[str], start: int, following: list[str]) -> tuple[int, bool] | None:
+    """The first line from which the rest of the completion is the suffix's first non-blank lines
+    (spacing ignored; the last line may be the start of its counterpart), and whether the repeat is
+    long enough to be trusted over bracket depth; None when there is no repeat of some length."""
+    texty = [(i, squash(line)) for i, line in enumerate(lines) if i >= start and line.strip()]
+    wanted = [squash(line) for line in following]
+    for n, (index, _) in enumerate(texty):
+        tail = [s for _, s in texty[n:]]
+        if len(tail) > len(wanted) or tail[:-1] != wanted[: len(tail) - 1]:
+            continue
+        last, counterpart = tail[-1], wanted[len(tail) - 1]
+        whole = last == counterpart
+        # A last line cut short: the lines before it are the evidence, or it is long enough itself.
+        if not whole and not (counterpart.startswith(last) and (len(tail) > 1 or len(last) >= _PARTIAL_MIN)):
+            continue
+        words = any(map(_word, "".join(tail)))
+        full_lines = len(tail) - (0 if whole else 1)
+        if not words or len("".join(tail)) < _REPEAT_ONE_LINE:
+            continue
+        return index, full_lines >= 2 or (full_lines == 1 and len(tail[0]) >= _REPEAT_ONE_LINE)
+    return None
+
+
 def _lines(ctx: Context, text: str) -> str:
     wanted = ctx.suffix_lines
+    following = wanted
     if ctx.line_suffix.strip() and all(ch in CLOSING_CHARS for ch in ctx.line_suffix):
-        wanted_first = wanted[1:2]  # `)` left on the cursor line: the next line is what follows
-    else:
-        wanted_first = wanted[:1]
+        following = wanted[1:]  # `)` left on the cursor line: the next line is what follows
+    wanted_first = following[:1]
     if not wanted:
         return text
     lines = text.split("\n")
@@ -59,13 +91,22 @@ def _lines(ctx: Context, text: str) -> str:
         if [s for _, s in texty[-k:]] == wanted[:k]:
             cuts.append(texty[-k][0])
             break
-    if not cuts:
+    found = _repeat_start(lines, start, following)
+    repeat = None
+    if found is not None:
+        if found[1]:
+            repeat = found[0]
+        else:  # a repeat too short to trust alone: cut there only where the depth allows
+            cuts.append(found[0])
+    if not cuts and repeat is None:
         return text
     depths = ctx.scan(text).depths
     for cut in sorted(cuts):
+        if repeat is not None and repeat <= cut:
+            break
         if depths[cut] <= 0:  # the kept part closes everything it opened
             return "\n".join(lines[:cut])
-    return text
+    return text if repeat is None else "\n".join(lines[:repeat])
 
 
 def _step(ctx: Context, text: str) -> str:

@@ -107,3 +107,12 @@ def test_debounce_follows_the_typists_rhythm_and_ignores_pauses() -> None:
     _typed(fast, [40.0] * 50)
     assert 0.059 <= fast.debounce_for("doc") < 0.1
     assert fast.debounce_for("a document just opened") == fast.debounce_for("doc")  # the user's rhythm
+
+
+def test_the_wait_rises_at_once_when_the_rhythm_slows() -> None:
+    policy = LatestWins(base_debounce_ms=40)
+    _typed(policy, [40.0] * 50)  # a quick burst ...
+    _typed(policy, [150.0] + [100.0] * 8)  # ... then slower keys, one of them 150 ms apart:
+    assert policy.debounce_for("doc") > 0.16  # another gap like it must not send a request
+    _typed(policy, [40.0] * 12)  # the longest gap counts for a dozen keys, then the rhythm rules again
+    assert policy.debounce_for("doc") < 0.1
