@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from codepal.assist.extract import code_blocks, note_after_code, strip_reasoning, tag_fits
+from codepal.assist.extract import note_after_code, tag_fits
 from codepal.assist.placement import candidates_of
+from codepal.text.fences import code_blocks
+from codepal.text.reasoning import strip_reasoning
 
 ORIGINAL = "def add(a, b):\n    return a - b"
 FIXED = "def add(a, b):\n    return a + b"
