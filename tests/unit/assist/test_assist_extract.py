@@ -80,3 +80,5 @@ def test_note_after_code() -> None:
     answer = f"```python\n{FIXED}\n```\n\nI changed `-` to `+`.\nMore."
     assert note_after_code(answer) == "I changed `-` to `+`."
     assert note_after_code(FIXED) == ""
+    assert note_after_code(f"```python\n{FIXED}") == ""  # cut inside the block: its code is no note
+    assert note_after_code(f"```python\n{FIXED}```\nI added.") == "I added."  # fence glued to the code
