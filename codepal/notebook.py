@@ -17,6 +17,7 @@ from typing import Literal
 from codepal.kernel_facts import KernelFacts
 from codepal.languages import line_comment, normalize_language
 from codepal.text.lines import split_lines
+from codepal.text.terminal import strip_escapes
 from codepal.types import CodeSpan, CompletionRequest, Problem
 
 CellKind = Literal["code", "markdown", "raw"]
@@ -28,8 +29,6 @@ MAX_ASSIST_CONTEXT_CHARS = 4_000  # fix/explain share a 4k-token window with thi
 MAX_TRACEBACK_CHARS = 8_000
 CELL_SEPARATOR = "\n\n"
 
-# CSI (colours, cursor moves), OSC (hyperlinks, titles; ended by BEL or ST) and two-byte escapes.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 # IPython ≥ 8 names the executing cell "Cell In[3], line 2"; IPython 7 marks the line "----> 2".
 _CELL_FRAME = re.compile(r"^\s*Cell In\s*\[[^\]]*\],\s*line (\d+)", re.MULTILINE)
 _ARROW = re.compile(r"^-+>\s*(\d+)", re.MULTILINE)
@@ -59,10 +58,6 @@ class AssistInputs:
     context: str
     problem: Problem | None = None
     kernel: KernelFacts | None = None  # the live kernel's variables, when the notebook has one
-
-
-def strip_ansi(text: str) -> str:
-    return _ANSI.sub("", text)
 
 
 def comment_prefix(language: str) -> str:
@@ -159,9 +154,9 @@ def fix_inputs(cells: Sequence[Cell], index: int, error: NotebookError | None,
 
 
 def problem_from_error(error: NotebookError, source: str = "") -> Problem:
-    ename = strip_ansi(error.ename).strip()
-    evalue = strip_ansi(error.evalue).strip()
-    traceback = strip_ansi("\n".join(error.traceback)).strip("\n")
+    ename = strip_escapes(error.ename).strip()
+    evalue = strip_escapes(error.evalue).strip()
+    traceback = strip_escapes("\n".join(error.traceback)).strip("\n")
     message = f"{ename}: {evalue}" if ename and evalue else ename or evalue or "the cell raised an error"
     return Problem(message=message, line=error_line(traceback, source), traceback=_bounded(traceback),
                    error_name=ename)

@@ -11,12 +11,14 @@ import sysconfig
 from pathlib import Path
 from typing import Any
 
+from codepal.text.reasoning import THINK_CLOSE, THINK_OPEN
+
 BOS = "<｜begin▁of▁sentence｜>"
 EOS = "<｜end▁of▁sentence｜>"
 USER = "<｜User｜>"
 ASSISTANT = "<｜Assistant｜>"
 SPECIAL_TOKENS = [
-    BOS, EOS, USER, ASSISTANT, "<think>", "</think>",
+    BOS, EOS, USER, ASSISTANT, THINK_OPEN, THINK_CLOSE,
     "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|endoftext|>",
 ]
 
@@ -203,7 +205,7 @@ def make_test_model(out: Path) -> Path:
     tokenizer = Tokenizer.from_file(str(out / "tokenizer.json"))
     bos_id = tokenizer.token_to_id(BOS)
     eos_id = tokenizer.token_to_id(EOS)
-    think_end_id = tokenizer.token_to_id("</think>")
+    think_end_id = tokenizer.token_to_id(THINK_CLOSE)
     assert bos_id is not None and eos_id is not None and think_end_id is not None, "special tokens missing"
     clean = _clean_tokens(tokenizer, [eos_id, think_end_id])
     _build_model(out, tokenizer.get_vocab_size(), bos_id, eos_id, think_end_id, clean)

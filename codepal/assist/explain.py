@@ -7,13 +7,13 @@ import time
 from collections.abc import AsyncGenerator
 
 from codepal.assist import prompts
-from codepal.assist.extract import strip_reasoning
 from codepal.assist.region import region_of
 from codepal.assist.thinking import Generation, generate
 from codepal.client import ModelClient
 from codepal.config import AssistConfig
 from codepal.kernel_facts import KernelFacts, KernelVariable, prompt_lines
 from codepal.languages import normalize_language
+from codepal.text.reasoning import strip_reasoning
 from codepal.types import AssistEvent, CodeSpan, ExplainResult
 
 

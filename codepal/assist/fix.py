@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import time
 import weakref
 from collections.abc import AsyncGenerator, Sequence
@@ -29,14 +28,15 @@ from codepal.config import AssistConfig
 from codepal.errors import BackendProtocolError
 from codepal.kernel_facts import KernelFacts, KernelVariable, prompt_lines, used_by_fix
 from codepal.languages import normalize_language
+from codepal.text.fences import fenced
 from codepal.text.lines import split_lines
+from codepal.text.terminal import strip_escapes
 from codepal.types import AnswerFormat, AssistEvent, CodeSpan, FixResult, Problem, ThinkingDelta
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 2
 TRACEBACK_LINES = 30
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # notebook tracebacks come coloured
 # Clients whose server rejected `response_format` or answered in free text despite it.
 _FREE_TEXT: weakref.WeakKeyDictionary[ModelClient, bool] = weakref.WeakKeyDictionary()
 
@@ -61,17 +61,17 @@ def fix_prompt(span: CodeSpan, problem: Problem | None, context: str = "", error
 def problem_block(problem: Problem | None, region: Region) -> str:
     if problem is None or not (problem.message.strip() or problem.traceback.strip()):
         return ""
-    text = _ANSI.sub("", problem.message.strip())
+    text = strip_escapes(problem.message.strip())
     if problem.error_name and not text.startswith(problem.error_name):
         text = f"{problem.error_name}: {text}"
     if problem.line is not None:
         inside = region.first_line <= problem.line < region.first_line + region.line_count()
         text += (f" (line {problem.line - region.first_line + 1} of the code below)" if inside
                  else f" (line {problem.line + 1} of the file)")
-    traceback = _ANSI.sub("", problem.traceback).strip("\n")
+    traceback = strip_escapes(problem.traceback).strip("\n")
     if traceback:
         tail = "\n".join(split_lines(traceback)[-TRACEBACK_LINES:])
-        text += f"\n```\n{tail}\n```"
+        text += "\n" + fenced(tail)
     return prompts.render("problem", problem=text)
 
 

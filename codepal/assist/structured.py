@@ -9,11 +9,11 @@ answer in free text: an answer that is not a JSON object of this shape is left t
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from codepal.assist.extract import strip_reasoning
+from codepal.text.fences import whole_block
+from codepal.text.reasoning import strip_reasoning
 
 SCHEMA_NAME = "codepal_fix"
 # Bounds keep even a model that never stops (the random test model) inside the answer's token budget:
@@ -22,7 +22,6 @@ MIN_CODE_CHARS = 400
 MAX_IMPORTS = 4
 IMPORT_CHARS = 120
 EXPLANATION_CHARS = 160
-_FENCED = re.compile(r"^\s*(`{3,}|~{3,})[\w-]*[ \t]*\n(.*)\n\s*\1\s*$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -56,9 +55,9 @@ def parse_fix(answer: str) -> StructuredFix | None:
     """The answer as a StructuredFix, or None when it is not a JSON object of the schema's shape. A model
     that wrapped the object in a fence (a server that ignored the schema) is read too."""
     text = strip_reasoning(answer).strip()
-    fenced = _FENCED.match(text)
+    fenced = whole_block(text)
     if fenced:
-        text = fenced.group(2).strip()
+        text = fenced.code.strip()
     try:
         data = json.loads(text, strict=False)  # strict=False: raw line breaks inside strings
     except ValueError:

@@ -18,8 +18,8 @@ import weakref
 from dataclasses import dataclass, field
 
 from codepal.client import ChatDelta, ModelClient
-from codepal.client.reasoning import CLOSE
 from codepal.errors import BackendError
+from codepal.text.reasoning import THINK_CLOSE
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,9 @@ async def end_of_thinking_id(client: ModelClient) -> int | None:
     """The id of `</think>` in the served model's vocabulary (its last id: /tokenize may add a BOS)."""
     if client not in _END_OF_THINKING:
         try:
-            ids = await client.tokenize(CLOSE)
+            ids = await client.tokenize(THINK_CLOSE)
             _END_OF_THINKING[client] = ids[-1] if ids else None
         except BackendError as exc:
-            log.info("cannot look up the id of %s (%s); thinking counts may be off by a token", CLOSE, exc)
+            log.info("cannot look up the id of %s (%s); thinking counts may be off by a token", THINK_CLOSE, exc)
             _END_OF_THINKING[client] = None
     return _END_OF_THINKING[client]

@@ -22,6 +22,7 @@ from codepal.assist.tally import TokenTally
 from codepal.client import ChatDelta, ModelClient
 from codepal.config import AssistConfig
 from codepal.errors import BackendProtocolError, BackendTimeout
+from codepal.text.reasoning import THINK_CLOSE, THINK_OPEN
 from codepal.types import AnswerDelta, ThinkingDelta
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ async def _answer_after(
 ) -> AsyncIterator[AnswerDelta]:
     if not _NO_PREFILL.get(client):
         # The R1 template opens the turn with "<think>\n" itself; a prefilled turn must say it too.
-        prefill = "<think>\n" + thinking.rstrip() + "\n</think>\n\n"
+        prefill = f"{THINK_OPEN}\n{thinking.rstrip()}\n{THINK_CLOSE}\n\n"
         messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content": prefill}]
         try:
             async for event in _continue(client, messages, config, deadline, out, extra):

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 
-from codepal.client.reasoning import ThinkSplitter
 from codepal.errors import (
     BackendError,
     BackendOverloaded,
@@ -25,6 +24,7 @@ from codepal.errors import (
     BackendTimeout,
     BackendUnavailable,
 )
+from codepal.text.reasoning import ThinkSplitter
 
 log = logging.getLogger(__name__)
 

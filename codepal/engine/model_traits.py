@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-THINK_OPEN = "<think>"
-THINK_CLOSE = "</think>"
+from codepal.text.reasoning import THINK_CLOSE, THINK_OPEN, looks_like_token
+
 MAX_STOPS = 4  # the OpenAI protocol (and vLLM) allow at most four stop strings
 
 
@@ -50,10 +50,6 @@ def read_traits(model_dir: Path) -> ModelTraits:
     template = chat_template(model_dir)
     thinks = {THINK_OPEN, THINK_CLOSE} <= tokens and THINK_OPEN in template and THINK_CLOSE in template
     return ModelTraits(thinks=thinks, tokens=tokens)
-
-
-def looks_like_token(text: str) -> bool:
-    return len(text) > 2 and text.startswith("<") and text.endswith(">") and "\n" not in text
 
 
 def choose_stops(candidates: Sequence[str], known: frozenset[str] | None) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from codepal.text.fences import fenced
 from lsp.convert import completion_request, offset_of, position_of
 from lsp.server import CodepalServer
 
@@ -55,7 +56,7 @@ def register(server: CodepalServer) -> None:
             kind=types.CompletionItemKind.Snippet if "\n" in completion.text else types.CompletionItemKind.Text,
             detail=SOURCE,
             documentation=types.MarkupContent(kind=types.MarkupKind.Markdown,
-                                              value=f"```{doc.language}\n{completion.text}\n```"),
+                                              value=fenced(completion.text, doc.language)),
             text_edit=types.TextEdit(range=types.Range(start=cursor, end=cursor), new_text=completion.text),
             filter_text=word_before(doc.text, offset),
             sort_text="0",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from codepal.text.fences import outside_blocks
 from tests.realmodel.conftest import DemoBed
 
 # The first test also waits for vLLM's start; a loaded 2-core machine has doubled these times.
@@ -87,7 +88,7 @@ def test_explain_answers_in_prose_that_names_the_function(demo_bed: DemoBed, tmp
     answer = explain.stdout
     print(f"\nexplain in {took:.1f} s: {answer!r}")
     assert explain.returncode == 0, explain.stderr
-    prose = re.sub(r"```.*?(```|$)", " ", answer, flags=re.S)  # the words outside code blocks
+    prose = outside_blocks(answer)  # the words outside code blocks
     # It names the function, by its identifier or in words ("the standard deviation of ...").
     assert "standard_deviation" in answer or "standard deviation" in answer.lower()
     assert len(re.findall(r"[A-Za-z]{2,}", prose)) >= 8, "an explanation in words, not only code"

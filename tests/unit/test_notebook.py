@@ -15,8 +15,8 @@ from codepal.notebook import (
     explain_inputs,
     fix_inputs,
     problem_from_error,
-    strip_ansi,
 )
+from codepal.text.terminal import strip_escapes
 
 # What ipykernel (IPython 8) sends for `print(undefined_name)` in the second line of a cell.
 IPYTHON8_TRACEBACK = [
@@ -42,21 +42,6 @@ CELLS = [
     Cell("code", "%%bash\nls -l"),
     Cell("code", "def later():\n    return 2"),
 ]
-
-
-@pytest.mark.parametrize(
-    ("raw", "clean"),
-    [
-        ("\x1b[0;31mNameError\x1b[0m: boom", "NameError: boom"),
-        ("\x1b[38;5;241m=\x1b[39m", "="),
-        ("\x1b]8;;file:///tmp/a.py\x1b\\a.py\x1b]8;;\x1b\\", "a.py"),  # OSC 8 hyperlinks (IPython 9)
-        ("title\x1b]0;x\x07 done", "title done"),
-        ("\x1b[?25lcursor\x1b[K", "cursor"),
-        ("plain 錯誤 😋", "plain 錯誤 😋"),
-    ],
-)
-def test_strip_ansi(raw: str, clean: str) -> None:
-    assert strip_ansi(raw) == clean
 
 
 def test_markdown_becomes_comments_and_magics_are_commented() -> None:
@@ -105,7 +90,7 @@ def test_fix_inputs_take_the_whole_cell_and_the_error() -> None:
 
 
 def test_ipython7_tracebacks_give_the_line_too() -> None:
-    assert error_line(strip_ansi("\n".join(IPYTHON7_TRACEBACK)), "a\nb\nprint(y)") == 2
+    assert error_line(strip_escapes("\n".join(IPYTHON7_TRACEBACK)), "a\nb\nprint(y)") == 2
 
 
 def test_a_line_past_the_edited_cell_is_dropped() -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from codepal.assist.extract import code_blocks, strip_reasoning, tag_fits, unfenced_code
+from codepal.assist.extract import tag_fits, unfenced_code
 from codepal.assist.placement.diff_answer import looks_like_diff
 from codepal.assist.verify import syntax_errors
+from codepal.text.fences import code_blocks
+from codepal.text.reasoning import strip_reasoning
 
 Origin = Literal["block", "unfenced", "diff", "structured"]
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,11 +27,11 @@ from codepal.bench.quality.checks import CheckResult, run_check
 from codepal.client import ModelClient
 from codepal.config import CodepalConfig
 from codepal.errors import CodepalError
+from codepal.text.fences import code_blocks
 from codepal.types import CodeSpan, FixResult, Problem
 
 SIDES = ("raw", "codepal")
 OUTCOMES = ("fixed", "unchanged", "wrong_fix", "damaged")
-_FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 
 
 def function_span(source: str, name: str) -> tuple[int, int]:
@@ -83,8 +82,9 @@ def raw_prompt(code: str, problem: Problem) -> str:
 
 
 def first_block(answer: str) -> str:
-    found = _FENCE.search(answer)
-    return (found.group(1) if found else answer).rstrip("\n")
+    """The raw side's fix: the answer's first fenced block, or the whole answer."""
+    blocks = code_blocks(answer)
+    return blocks[0].code if blocks else answer.rstrip("\n")
 
 
 async def raw_side(client: ModelClient, bug: Bug, problem: Problem, config: CodepalConfig) -> tuple[str, str]:

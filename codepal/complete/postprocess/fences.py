@@ -6,22 +6,9 @@ restatement of the prefix and starts at column 0, it is re-based onto the cursor
 
 from __future__ import annotations
 
-import re
-
 from codepal.complete.postprocess.context import Context
 from codepal.complete.postprocess.text import is_blank, leading_ws
-
-_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[ \t]*$")
-_PREAMBLE = re.compile(
-    r"(?:sure|certainly|of course|absolutely|okay|ok|alright|great)[!,.](?:\s.*)?"
-    r"|here(?:'s|’s| is| are)\b.*(?::|\.)$"
-    r"|(?:the |this )?(?:complete[d]?|finished|full|fixed|final|updated|corrected)\s+"
-    r"(?:code|function|implementation|version|snippet|solution)\b.*[:.]$"
-    r"|(?:to complete|i'll|i will|let me|let's|you can)\b.*:$",
-    re.IGNORECASE,
-)
-# A sentence: capitalised, at least three words, closing punctuation. Only trusted before a fence.
-_PROSE = re.compile(r"[A-Z][\w'’,-]*(?: [^ \n]+){2,}[.:!?]$")
+from codepal.text.fences import is_preamble, is_sentence, opening_fence
 
 
 def _first_text_line(lines: list[str]) -> int:
@@ -33,31 +20,32 @@ def _extract(lines: list[str]) -> tuple[list[str], bool]:
     i = _first_text_line(lines)
     if i == len(lines):
         return lines, False
-    head = lines[i].strip()
-    if _PREAMBLE.fullmatch(head):  # and the sentences that follow it
+    if is_preamble(lines[i]):  # and the sentences that follow it
         rest = lines[i + 1 :]
         k = 0
-        while k < len(rest) and (is_blank(rest[k]) or _PROSE.fullmatch(rest[k].strip())):
+        while k < len(rest) and (is_blank(rest[k]) or is_sentence(rest[k])):
             k += 1
         return rest[k:], True
     k = i
-    while k < len(lines) and (is_blank(lines[k]) or _PROSE.fullmatch(lines[k].strip())):
+    while k < len(lines) and (is_blank(lines[k]) or is_sentence(lines[k])):  # sentences: trusted before a fence
         k += 1
-    if k > i and k < len(lines) and _FENCE.fullmatch(lines[k]):
+    if k > i and k < len(lines) and opening_fence(lines[k]):
         return lines[k:], True
-    opener = _FENCE.fullmatch(lines[i])
-    if opener:
-        mark = opener.group(1)
+    fence = opening_fence(lines[i])
+    if fence:
         body = lines[i + 1 :]
         for j, line in enumerate(body):
-            close = _FENCE.fullmatch(line)
-            if close and close.group(1)[0] == mark[0] and len(close.group(1)) >= len(mark):
+            if fence.closed_by(line):
                 body = body[:j]
+                break
+            glued = fence.code_before_close(line)
+            if glued is not None:
+                body = [*body[:j], glued]
                 break
         return body[_first_text_line(body) :], True
     # No wrapper in front: a fence line further down closes the code (explanations follow it).
     for j, line in enumerate(lines):
-        if _FENCE.fullmatch(line):
+        if opening_fence(line):
             return lines[:j], False
     return lines, False
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from codepal.assist.extract import code_blocks, note_after_code, strip_reasoning, tag_fits
+from codepal.assist.extract import note_after_code, tag_fits
 from codepal.assist.placement import candidates_of
+from codepal.text.fences import code_blocks
+from codepal.text.reasoning import strip_reasoning
 
 ORIGINAL = "def add(a, b):\n    return a - b"
 FIXED = "def add(a, b):\n    return a + b"
@@ -78,3 +80,5 @@ def test_note_after_code() -> None:
     answer = f"```python\n{FIXED}\n```\n\nI changed `-` to `+`.\nMore."
     assert note_after_code(answer) == "I changed `-` to `+`."
     assert note_after_code(FIXED) == ""
+    assert note_after_code(f"```python\n{FIXED}") == ""  # cut inside the block: its code is no note
+    assert note_after_code(f"```python\n{FIXED}```\nI added.") == "I added."  # fence glued to the code
