@@ -112,15 +112,18 @@ WINDOWS: list[tuple[str, float, float]] = []  # (scenario, perf_counter start, e
 
 @dataclass
 class LspSet:
-    """The language servers of a run: `fast` with the overhead settings (overhead, concurrency) and
-    `typist` with the defaults (typing sessions, type-through)."""
+    """The language servers of a run: `fast` with the overhead settings (overhead, concurrency), `typist`
+    with the defaults (the 40 ms/key sessions, type-through) and `human` with the defaults for the human-like
+    sessions: one person types at one rhythm, so the debounce's reading of it (`complete/policy.py`) must not
+    carry the robot typist's 40 ms gaps into a human's first keys."""
 
     fast: list[Editor]
     typist: Editor | None
+    human: Editor | None
 
     @property
     def all(self) -> list[Editor]:
-        return self.fast + ([self.typist] if self.typist is not None else [])
+        return self.fast + [editor for editor in (self.typist, self.human) if editor is not None]
 
     async def close(self) -> None:
         await asyncio.gather(*(editor.close() for editor in self.all), return_exceptions=True)
@@ -132,11 +135,11 @@ async def _start_lsps(env: dict[str, str], engine: dict[str, Any], plan: Plan, o
         servers = plan.language_servers
     elif "overhead" in only:
         servers = 1
-    typist = bool({"typing", "type-through", "assist"} & set(only))
-    log(f"starting {servers + typist} language servers")
+    typists = int(bool({"typing", "type-through", "assist"} & set(only))) + int("typing" in only)
+    log(f"starting {servers + typists} language servers")
     groups = await asyncio.gather(
         start_editors(servers, env, lsp_options(engine, **overhead.LSP_SETTINGS), timeout=300.0),
-        start_editors(1 if typist else 0, env, lsp_options(engine), timeout=300.0),
+        start_editors(typists, env, lsp_options(engine), timeout=300.0),
         return_exceptions=True,
     )
     for group in groups:
@@ -145,9 +148,9 @@ async def _start_lsps(env: dict[str, str], engine: dict[str, Any], plan: Plan, o
                 if isinstance(other, list):
                     await asyncio.gather(*(editor.close() for editor in other), return_exceptions=True)
             raise group
-    fast, typists = groups
-    assert isinstance(fast, list) and isinstance(typists, list)
-    return LspSet(fast, typists[0] if typists else None)
+    fast, typers = groups
+    assert isinstance(fast, list) and isinstance(typers, list)
+    return LspSet(fast, typers[0] if typers else None, typers[1] if len(typers) > 1 else None)
 
 
 async def _ready(editors: list[Editor]) -> None:
@@ -174,7 +177,7 @@ def _state_flips(editors: list[Editor]) -> list[dict[str, Any]]:
     return flips
 
 
-async def _typing(target: Target, editor: Editor, plan: Plan) -> dict[str, Any]:
+async def _typing(target: Target, fast_editor: Editor, human_editor: Editor, plan: Plan) -> dict[str, Any]:
     text = sample_text()
     runs: dict[str, list[dict[str, Any]]] = {"fast": [], "human": []}
     for index in range(max(plan.fast_repeats, plan.human_repeats)):
@@ -185,6 +188,7 @@ async def _typing(target: Target, editor: Editor, plan: Plan) -> dict[str, Any]:
             variant = index if mode == "fast" else plan.fast_repeats + index
             script = (fast_script(text, plan.typing_lines, variant=variant) if mode == "fast"
                       else human_script(text, plan.human_lines, seed=7 + index, variant=variant))
+            editor = fast_editor if mode == "fast" else human_editor
             result = await typing.play(editor, target, target.uri("typing", f"{mode}-{index}", "sample.py"), script)
             log(f"typing {mode} #{index + 1}: {result['model_requests']} model requests for "
                 f"{result['keystrokes']} keys, {result['wasted_fraction']} wasted, "
@@ -272,9 +276,10 @@ async def run_bench(opts: Options) -> tuple[dict[str, Any], int]:
             await _ready(fast_lsp[:1])
             report["overhead"] = await _scenario("overhead", opts, errors,
                                                  overhead.run(target, fast_lsp[0], plan.overhead_pairs))
-        if typist_lsp is not None:
-            await _ready([typist_lsp])
-            report["typing"] = await _scenario("typing", opts, errors, _typing(target, typist_lsp, plan))
+        if typist_lsp is not None and lsps.human is not None:
+            await _ready([typist_lsp, lsps.human])
+            report["typing"] = await _scenario("typing", opts, errors,
+                                               _typing(target, typist_lsp, lsps.human, plan))
         layouts = await _scenario("layout", opts, errors,
                                   layout.run(target, _layout_scripts(plan)))
         sessions = (report.get("typing") or {}).get("prefix_cache") or {}
