@@ -26,8 +26,13 @@ def frame(body: bytes) -> bytes:
 
 
 def encode(message: Message) -> bytes:
-    """One framed message with a UTF-8 JSON body."""
-    return frame(json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    """One framed message with a UTF-8 JSON body, as editors send it. Text with a lone surrogate, which
+    UTF-8 cannot carry, goes as ASCII JSON with `\\u` escapes instead (JSON allows them)."""
+    try:
+        body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        body = json.dumps(message, separators=(",", ":")).encode("ascii")
+    return frame(body)
 
 
 class FrameDecoder:

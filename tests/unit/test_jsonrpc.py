@@ -23,6 +23,12 @@ def test_encode_frames_utf8_bodies_by_byte_length() -> None:
     assert len(body) > len('{"jsonrpc":"2.0","method":"x","params":{"text":"錯誤 😋"}}')  # bytes, not chars
 
 
+def test_encode_escapes_a_lone_surrogate_that_utf8_cannot_carry() -> None:
+    message = {"jsonrpc": "2.0", "method": "x", "params": {"text": "a\ud800b ä"}}
+    body = encode(message).partition(b"\r\n\r\n")[2]
+    assert b"\\ud800" in body and json.loads(body) == message
+
+
 def test_decoder_handles_any_chunking() -> None:
     messages = [{"id": i, "result": {"t": "ä" * i}} for i in range(5)]
     stream = b"".join(encode(m) for m in messages)
