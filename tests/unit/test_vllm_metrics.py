@@ -103,3 +103,9 @@ vllm:request_generation_tokens_sum{engine="0",model_name="m"} 93.0
     assert vm.total(samples, "vllm:request_generation_tokens_bucket", le="+Inf") == 7.0
     snap = vm.snapshot(text + "vllm:generation_tokens_total 93\n")
     assert snap.get("request_generation_tokens_sum") == 93.0 and snap.get("request_generation_tokens_count") == 7.0
+
+
+def test_only_the_named_samples_are_read_when_asked() -> None:
+    samples = vm.parse_prometheus(BEFORE, only=frozenset({"vllm:prompt_tokens_total", "vllm:missing"}))
+    assert samples == {"vllm:prompt_tokens_total": [({"engine": "0", "model_name": "codepal-test"}, 1000.0)]}
+    assert vm.snapshot(BEFORE) == vm.snapshot(BEFORE + 'vllm:request_generation_tokens_bucket{le="1.0"} 2.0\n')
