@@ -20,7 +20,8 @@ def main() -> None:
     cases = [{"name": f"{case.language}: {case.name}", "language": case.language, "prefix": case.prefix,
               "suffix": case.suffix, "output": case.output, "tab_size": case.tab_size,
               "insert_spaces": case.insert_spaces} for case in load_dir(ROOT / "tests" / "unit" / "golden")]
-    OUT.write_text(json.dumps(cases, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    lines = ",\n".join(json.dumps(case, ensure_ascii=False) for case in cases)  # one case a line
+    OUT.write_text(f"[\n{lines}\n]\n", encoding="utf-8")
     print(f"{len(cases)} inputs -> {OUT.relative_to(ROOT)}")
 
 
