@@ -22,13 +22,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from codepal.bench import metrics as vm
 from codepal.bench.editor import Editor, position_of
 from codepal.bench.overhead import settled
-from codepal.bench.rpc import RpcError, result_of
 from codepal.bench.server import Target, log
 from codepal.bench.stats import median_over_repeats
+from codepal.client import vllm_metrics as vm
 from codepal.config import CodepalConfig
+from codepal.jsonrpc import RpcError, result_of
 from codepal.types import AnswerDelta, CodeSpan, ExplainResult, FixResult, Problem, ThinkingDelta
 
 DOC = ("import math\n\n\ndef area(r):\n    return math.pi * r * 2\n\n\n"

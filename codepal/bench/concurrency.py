@@ -14,12 +14,12 @@ import asyncio
 import time
 from typing import Any
 
-from codepal.bench import metrics as vm
 from codepal.bench.editor import INVOKED, Editor
 from codepal.bench.overhead import LSP_SETTINGS, cursor_positions, settled
 from codepal.bench.server import Target, log
 from codepal.bench.stats import ratio, summarize
 from codepal.bench.typist import sample_text
+from codepal.client import vllm_metrics as vm
 
 
 async def _editor_loop(editor: Editor, uri: str, positions: list[int], latencies: list[float]) -> int:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from codepal.bench.rpc import Pending, RpcPeer, result_of
+from codepal.jsonrpc import Pending, RpcPeer, result_of
 from codepal.text.lines import LINE_BREAK
 
 SERVER = [sys.executable, "-m", "codepal", "lsp"]

@@ -30,11 +30,11 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from codepal.bench import metrics as vm
 from codepal.bench.overhead import settled
 from codepal.bench.server import Target, log
 from codepal.bench.stats import ratio
 from codepal.bench.typist import Script, line_offset
+from codepal.client import vllm_metrics as vm
 from codepal.complete.context import CompletionContext
 from codepal.complete.policy import LatestWins
 from codepal.complete.prompt import Template, choose_template, render

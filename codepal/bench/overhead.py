@@ -21,11 +21,11 @@ import asyncio
 import time
 from typing import Any
 
-from codepal.bench import metrics as vm
 from codepal.bench.editor import INVOKED, Editor
 from codepal.bench.server import Target, log
 from codepal.bench.stats import median, paired_differences, percentile, ratio, summarize
 from codepal.bench.typist import sample_text
+from codepal.client import vllm_metrics as vm
 from codepal.complete.policy import TYPING_GAP_S
 from codepal.complete.service import CompletionService, PreparedPrompt
 from codepal.text.lines import split_lines

@@ -12,14 +12,13 @@ import asyncio
 import os
 import platform
 import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codepal import __version__
-from codepal.bench import assist, concurrency, deadline, layout, overhead, stages, typethrough
+from codepal.bench import assist, concurrency, deadline, layout, overhead, stages, typethrough, wasted
 from codepal.bench import typing_session as typing
 from codepal.bench.editor import Editor, start_editors
 from codepal.bench.server import (
@@ -323,7 +322,7 @@ async def _finish(report: dict[str, Any], opts: Options, errors: dict[str, str],
         ("overhead", overhead), ("stages", stages), ("typing", typing), ("type_through", typethrough),
         ("prefix_cache_layouts", layout), ("concurrency", concurrency), ("assist", assist),
         ("deadline", deadline),
-        ("wasted_tokens", sys.modules["codepal.bench.metrics"]))}
+        ("wasted_tokens", wasted))}
     report["meta"]["duration_s"] = round(time.time() - started, 1)
     report["meta"]["loadavg_end"] = _loadavg()
     return report, (1 if errors else 0)

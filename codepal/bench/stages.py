@@ -3,7 +3,9 @@
 Context + prompt is `CompletionService.prepare` (context, token budget, template), timed while a
 typist types lines back into the file one character at a time, as the language server would see it:
 the first call parses the whole file (reported as `cold_ms`), later calls reparse incrementally.
-Post-processing runs the golden cases (`tests/unit/golden`, or built-in samples when installed).
+Post-processing runs the inputs in `data/postprocess_inputs.json` (a snapshot of the golden cases' inputs:
+document around the cursor and a model output, in every language; refreshed by
+`scripts/bench_postprocess_inputs.py`).
 
 Each call is timed twice: the calling thread's CPU time (`p50_ms`, `p95_ms`, `p99_ms`: what the code
 costs; the targets use these) and wall-clock time (`wall_*`: on a shared machine it also counts the
@@ -12,16 +14,17 @@ time the OS gave other processes while the call was running; both are reported).
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from codepal.bench.stats import summarize
 from codepal.bench.typist import big_file, blank_lines, line_offset, sample_text, target_lines
 from codepal.complete.postprocess import postprocess
-from codepal.complete.postprocess.golden import load_dir
-from codepal.complete.postprocess.timing import _FALLBACK as FALLBACK
-from codepal.complete.postprocess.timing import GOLDEN_DIR, measure
 from codepal.complete.service import CompletionService
 from codepal.config import CodepalConfig
 from codepal.text.lines import split_lines
@@ -74,32 +77,46 @@ def context_prompt(config: CodepalConfig, model_name: str, lines_typed: int = 8,
     }
 
 
-def _cases() -> list[tuple[str, str, str, str, int, bool]]:
-    if GOLDEN_DIR.is_dir():
-        found = load_dir(GOLDEN_DIR)
-        if found:
-            return [(c.prefix, c.suffix, c.output, c.language, c.tab_size, c.insert_spaces) for c in found]
-    return [(p, s, o, lang, 4, True) for p, s, o, lang in FALLBACK]
+@dataclass(frozen=True)
+class PostprocessInput:
+    """One call of `postprocess`: the document around the cursor and what the model answered."""
+
+    prefix: str
+    suffix: str
+    output: str
+    language: str
+    tab_size: int = 4
+    insert_spaces: bool = True
+    name: str = ""
 
 
-def postprocess_timing(repeats: int = 20) -> dict[str, Any]:
-    """CPU time per call of `postprocess` on every case, `repeats` times; wall clock from `measure()`."""
-    cases = _cases()
-    samples: list[float] = []
-    for prefix, suffix, output, language, tab_size, spaces in cases:
+def postprocess_inputs() -> list[PostprocessInput]:
+    """The shipped workload (`data/postprocess_inputs.json`)."""
+    text = resources.files("codepal.bench").joinpath("data", "postprocess_inputs.json").read_text(encoding="utf-8")
+    return [PostprocessInput(**item) for item in json.loads(text)]
+
+
+def postprocess_timing(repeats: int = 20, inputs: Iterable[PostprocessInput] | None = None) -> dict[str, Any]:
+    """Each call of `postprocess` on every input (the shipped workload by default), `repeats` times: the
+    calling thread's CPU time (`p50_ms`, …) and wall-clock time (`wall_*`), in ms."""
+    chosen = postprocess_inputs() if inputs is None else list(inputs)
+    cpu: list[float] = []
+    wall: list[float] = []
+    for case in chosen:
         for _ in range(max(1, repeats)):
-            cpu = time.thread_time()
-            postprocess(prefix, suffix, output, language, tab_size=tab_size, insert_spaces=spaces)
-            samples.append((time.thread_time() - cpu) * 1000)
-    wall = measure(repeats=repeats)
-    summary = summarize(samples, digits=4)
+            started, cpu_started = time.perf_counter(), time.thread_time()
+            postprocess(case.prefix, case.suffix, case.output, case.language, tab_size=case.tab_size,
+                        insert_spaces=case.insert_spaces)
+            cpu.append((time.thread_time() - cpu_started) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+    summary, wall_summary = summarize(cpu, digits=4), summarize(wall, digits=4)
     return {
-        "cases": len(cases),
-        "calls": len(samples),
+        "cases": len(chosen),
+        "calls": len(cpu),
         "p50_ms": summary["median"],
         "p99_ms": summary["p99"],
         "max_ms": summary["max"],
-        "wall_p50_ms": wall["p50_ms"],
-        "wall_p99_ms": wall["p99_ms"],
-        "wall_max_ms": wall["max_ms"],
+        "wall_p50_ms": wall_summary["median"],
+        "wall_p99_ms": wall_summary["p99"],
+        "wall_max_ms": wall_summary["max"],
     }

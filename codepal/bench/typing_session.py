@@ -21,13 +21,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from codepal.bench import metrics as vm
 from codepal.bench.editor import Editor, read_answer
 from codepal.bench.overhead import settled
-from codepal.bench.rpc import Pending
 from codepal.bench.server import Target
 from codepal.bench.stats import median, summarize
 from codepal.bench.typist import Script, line_offset
+from codepal.bench.wasted import wasted_tokens
+from codepal.client import vllm_metrics as vm
+from codepal.jsonrpc import Pending
 
 ANSWER_TIMEOUT_S = 30.0
 AFTER_ANSWER_S = 0.3
@@ -134,7 +135,7 @@ def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: d
     answers = [read_answer(p) for p in answered]
     cancelled_answers = sum(a.cancelled for a in answers)
     finished = change.finished_requests
-    waste = vm.wasted_tokens(change, max(0, log.shown - cache_hits))
+    waste = wasted_tokens(change, max(0, log.shown - cache_hits))
     keystrokes = max(1, log.keystrokes)
     return {
         "keystrokes": log.keystrokes,

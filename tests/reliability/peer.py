@@ -14,7 +14,7 @@ from typing import Any
 
 import psutil
 
-from codepal.bench.rpc import FrameDecoder, encode
+from codepal.jsonrpc import FrameDecoder, encode
 from tests.support.raw_lsp import RawLsp
 
 
@@ -23,22 +23,17 @@ class LspPeer(RawLsp):
 
     def __init__(self, env: dict[str, str], log_path: Path, verbose: bool = False,
                  command: list[str] | None = None, cwd: Path | None = None) -> None:
-        super().__init__(env)
+        super().__init__(env, command or [sys.executable, "-m", "codepal", *(["-v"] if verbose else []), "lsp"])
         self.log_path = log_path
-        self.argv = command or [sys.executable, "-m", "codepal", *(["-v"] if verbose else []), "lsp"]
         self.cwd = cwd
         self.spawned_at = 0.0
         self._listening_s: float | None = None
 
     async def start(self) -> LspPeer:
         self._log = self.log_path.open("wb")
+        self.stderr = self._log
         self.spawned_at = time.monotonic()
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.argv, env=self.env, cwd=self.cwd, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=self._log,
-        )
-        self._reader = asyncio.ensure_future(self._read())
-        return self
+        return await super().start()
 
     @property
     def pid(self) -> int:

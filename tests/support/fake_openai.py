@@ -2,18 +2,20 @@
 
 The main path is always tested against real vLLM. This one speaks raw HTTP/1.1 over asyncio so it can
 misbehave in ways a framework would not let it: hang, drop the stream, send garbage or invalid UTF-8.
-It runs on its own event loop in a thread, so a test in any loop (or a subprocess) can use it.
+It runs on its own event loop in a thread (`LoopbackServer`), so a test in any loop (or a subprocess) can
+use it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.support.loopback_server import LoopbackServer, read_request
 
 
 @dataclass
@@ -43,37 +45,19 @@ class RecordedRequest:
     closed_by_client: bool = False
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
+    thread_name = "fake-openai"
+
     def __init__(self, model: str = "fake-model", api_key: str | None = None) -> None:
+        super().__init__()
         self.model = model
         self.api_key = api_key
         self.default = Behaviour()
         self.script: deque[Behaviour] = deque()
         self.requests: list[RecordedRequest] = []
         self.open_streams = 0
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._server: asyncio.base_events.Server | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     # -- control --------------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> FakeOpenAI:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    def stop(self) -> None:
-        async def _stop() -> None:
-            if self._server:
-                self._server.close()
-        asyncio.run_coroutine_threadsafe(_stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
 
     def push(self, *behaviours: Behaviour) -> None:
         """Use these for the next requests, in order; then `default`."""
@@ -84,29 +68,16 @@ class FakeOpenAI:
 
     # -- server ---------------------------------------------------------------------------------
 
-    async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while True:
-                request_line = await reader.readline()
-                if not request_line:
-                    return
-                method, path, _ = request_line.decode("latin-1").split(" ", 2)
-                headers: dict[str, str] = {}
-                while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                raw = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-                body = json.loads(raw) if raw else None
-                record = RecordedRequest(method, path, body, time.monotonic())
+            while (request := await read_request(reader)) is not None:
+                body = json.loads(request.body) if request.body else None
+                record = RecordedRequest(request.method, request.path, body, time.monotonic())
                 self.requests.append(record)
-                if self.api_key and headers.get("authorization") != f"Bearer {self.api_key}":
+                if self.api_key and request.headers.get("authorization") != f"Bearer {self.api_key}":
                     await self._send_json(writer, 401, {"error": {"message": "bad key"}})
                     continue
-                keep_open = await self._route(path, body, record, reader, writer)
+                keep_open = await self._route(request.path, body, record, reader, writer)
                 if not keep_open:
                     return
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):

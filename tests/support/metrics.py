@@ -1,10 +1,10 @@
-"""vLLM /metrics in tests: the benchmark's Prometheus parser, summed over label sets."""
+"""vLLM /metrics in tests: fetched over HTTP, read by the shared reader (`codepal.client.vllm_metrics`)."""
 
 from __future__ import annotations
 
 import httpx
 
-from codepal.bench.metrics import parse_prometheus, total
+from codepal.client.vllm_metrics import parse_prometheus, total
 
 
 def metric_sum(text: str, name: str) -> float:

@@ -3,17 +3,19 @@ received (prompts), while the real server answers.
 
 Raw asyncio, one upstream connection per request (`Connection: close` upstream), response bytes piped back
 as they come, so streaming works and a client that hangs up closes the upstream stream too (vLLM aborts).
-It runs on its own event loop in a thread, so a subprocess (Jupyter) or any test loop can use it.
+It runs on its own event loop in a thread (`LoopbackServer`), so a subprocess (Jupyter) or any test loop can
+use it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
+
+from tests.support.loopback_server import LoopbackServer, read_request
 
 
 @dataclass
@@ -23,34 +25,15 @@ class Recorded:
     body: Any  # parsed JSON, or the raw text
 
 
-class RecordingProxy:
+class RecordingProxy(LoopbackServer):
+    thread_name = "recording-proxy"
+
     def __init__(self, upstream: str) -> None:
+        super().__init__()
         parsed = urlparse(upstream)
         self.upstream_host = parsed.hostname or "127.0.0.1"
         self.upstream_port = parsed.port or 80
         self.requests: list[Recorded] = []
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="recording-proxy")
-        self._server: asyncio.base_events.Server | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> RecordingProxy:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    def stop(self) -> None:
-        async def _stop() -> None:
-            if self._server is not None:
-                self._server.close()
-
-        asyncio.run_coroutine_threadsafe(_stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
 
     def prompts(self) -> list[str]:
         """The text of every generation request: chat messages and plain completion prompts."""
@@ -62,34 +45,27 @@ class RecordingProxy:
             out += [str(request.body["prompt"])] if "prompt" in request.body else []
         return out
 
-    async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while await self._one(reader, writer):
-                pass
-        except (ConnectionError, asyncio.IncompleteReadError):
+            await self._forward(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
         finally:
             writer.close()
 
-    async def _one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        """Forward one request and its whole response; False when the client is gone."""
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        method, path, _ = lines[0].split(" ", 2)
-        headers = [line for line in lines[1:] if line]
-        length = next((int(h.split(":", 1)[1]) for h in headers if h.lower().startswith("content-length:")), 0)
-        body = await reader.readexactly(length) if length else b""
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Forward one request and its whole response (each connection carries one: `Connection: close`)."""
+        request = await read_request(reader)
+        if request is None:
+            return
+        body = request.body
         try:
             parsed: Any = json.loads(body) if body else None
         except ValueError:
             parsed = body.decode("utf-8", "replace")
-        self.requests.append(Recorded(method, path, parsed))
-        kept = [h for h in headers if not h.lower().startswith(("connection:", "host:", "keep-alive:"))]
-        request_head = "\r\n".join([lines[0], f"Host: {self.upstream_host}:{self.upstream_port}",
+        self.requests.append(Recorded(request.method, request.path, parsed))
+        kept = [h for h in request.header_lines if not h.lower().startswith(("connection:", "host:", "keep-alive:"))]
+        request_head = "\r\n".join([request.request_line, f"Host: {self.upstream_host}:{self.upstream_port}",
                                     "Connection: close", *kept]) + "\r\n\r\n"
         up_reader, up_writer = await asyncio.open_connection(self.upstream_host, self.upstream_port)
         try:
@@ -105,4 +81,3 @@ class RecordingProxy:
                 await writer.drain()  # raises when the client hung up: the upstream closes below
         finally:
             up_writer.close()
-        return False

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codepal.complete.postprocess import postprocess
-from codepal.complete.postprocess.golden import Case, load_dir
+from tests.support.golden import Case, load_dir
 
 HERE = Path(__file__).parent
 CASES = load_dir(HERE)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codepal.complete.postprocess.golden import load_file
+from tests.support.golden import load_file
 
 GOOD = """Commentary before the first case.
 

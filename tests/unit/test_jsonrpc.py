@@ -1,16 +1,18 @@
-"""The benchmark's own JSON-RPC client: LSP framing, and request/notify/cancel against a child."""
+"""The shared JSON-RPC module (bench and tests): LSP framing, and request/notify/cancel against a child."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from codepal.bench.editor import position_of
-from codepal.bench.rpc import REQUEST_CANCELLED, FrameDecoder, RpcError, RpcPeer, encode, result_of
+import codepal.jsonrpc
+from codepal.jsonrpc import REQUEST_CANCELLED, FrameDecoder, RpcError, RpcPeer, encode, frame, result_of
 
 
 def test_encode_frames_utf8_bodies_by_byte_length() -> None:
@@ -19,6 +21,12 @@ def test_encode_frames_utf8_bodies_by_byte_length() -> None:
     assert header == b"Content-Length: %d" % len(body)
     assert json.loads(body)["params"]["text"] == "錯誤 😋"
     assert len(body) > len('{"jsonrpc":"2.0","method":"x","params":{"text":"錯誤 😋"}}')  # bytes, not chars
+
+
+def test_encode_escapes_a_lone_surrogate_that_utf8_cannot_carry() -> None:
+    message = {"jsonrpc": "2.0", "method": "x", "params": {"text": "a\ud800b ä"}}
+    body = encode(message).partition(b"\r\n\r\n")[2]
+    assert b"\\ud800" in body and json.loads(body) == message
 
 
 def test_decoder_handles_any_chunking() -> None:
@@ -40,6 +48,11 @@ def test_decoder_reads_extra_headers_and_rejects_a_missing_length() -> None:
         FrameDecoder().feed(b"Content-Type: x\r\n\r\n{}")
 
 
+def test_frame_takes_any_bytes_and_encode_frames_json() -> None:
+    assert frame(b"\xff{") == b"Content-Length: 2\r\n\r\n\xff{"
+    assert encode({"id": 1}) == frame(b'{"id":1}')
+
+
 def test_result_of_raises_for_errors() -> None:
     assert result_of({"id": 1, "result": [1]}) == [1]
     with pytest.raises(RpcError) as info:
@@ -47,54 +60,44 @@ def test_result_of_raises_for_errors() -> None:
     assert info.value.code == -32800
 
 
-def test_positions_count_utf16_units_and_lsp_line_breaks() -> None:
-    text = "a😋b\r\nx\rä\u2028y\n"
-    assert position_of(text, 0) == {"line": 0, "character": 0}
-    assert position_of(text, 2) == {"line": 0, "character": 3}  # the emoji is two UTF-16 units
-    assert position_of(text, text.index("x")) == {"line": 1, "character": 0}
-    assert position_of(text, text.index("y")) == {"line": 2, "character": 2}  # U+2028 is not a break
-    assert position_of(text, len(text)) == {"line": 3, "character": 0}
-
-
-# A tiny JSON-RPC server: echoes requests, answers a slow one unless cancelled, asks the client once.
+# A tiny JSON-RPC server on the same framing: echoes requests, answers a slow one unless cancelled, asks the
+# client once (`ask`) and tells which answers the client sent it (`answers`).
 PEER = textwrap.dedent(r'''
-    import json, sys, threading, time
+    import json, os, sys, threading, time
+    from codepal.jsonrpc import FrameDecoder, encode
     out = sys.stdout.buffer
     lock = threading.Lock()
     cancelled = set()
     def send(message):
-        body = json.dumps(message).encode()
         with lock:
-            out.write(b"Content-Length: %d\r\n\r\n" % len(body) + body); out.flush()
+            out.write(encode(message)); out.flush()
     def slow(mid):
         for _ in range(100):
             if mid in cancelled:
                 send({"jsonrpc": "2.0", "id": mid, "error": {"code": -32800, "message": "cancelled"}}); return
             time.sleep(0.01)
         send({"jsonrpc": "2.0", "id": mid, "result": "slow"})
-    inp = sys.stdin.buffer
-    while True:
-        length = None
-        while True:
-            line = inp.readline()
-            if not line: sys.exit(0)
-            if line in (b"\r\n", b"\n"): break
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length": length = int(value)
-        msg = json.loads(inp.read(length))
-        method = msg.get("method")
-        if method == "$/cancelRequest": cancelled.add(msg["params"]["id"])
-        elif method == "slow": threading.Thread(target=slow, args=(msg["id"],)).start()
-        elif method == "ask": send({"jsonrpc": "2.0", "id": "s1", "method": "window/workDoneProgress/create",
-                                    "params": {}}); send({"jsonrpc": "2.0", "method": "note", "params": 1})
-        elif method == "shutdown": send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
-        elif method == "exit": sys.exit(0)
-        elif "id" in msg: send({"jsonrpc": "2.0", "id": msg["id"], "result": msg.get("params")})
+    decoder = FrameDecoder()
+    answers = []
+    while chunk := os.read(0, 65536):
+        for msg in decoder.feed(chunk):
+            method = msg.get("method")
+            if method is None: answers.append(msg)
+            elif method == "$/cancelRequest": cancelled.add(msg["params"]["id"])
+            elif method == "slow": threading.Thread(target=slow, args=(msg["id"],)).start()
+            elif method == "ask": send({"jsonrpc": "2.0", "id": "s1", "method": "window/workDoneProgress/create",
+                                        "params": {}}); send({"jsonrpc": "2.0", "method": "note", "params": 1})
+            elif method == "answers": send({"jsonrpc": "2.0", "id": msg["id"], "result": answers})
+            elif method == "shutdown": send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+            elif method == "exit": sys.exit(0)
+            elif "id" in msg: send({"jsonrpc": "2.0", "id": msg["id"], "result": msg.get("params")})
 ''')
+# The child imports codepal.jsonrpc from where this test does.
+ENV = {**os.environ, "PYTHONPATH": str(Path(codepal.jsonrpc.__file__).resolve().parents[1])}
 
 
 async def test_peer_requests_cancels_and_answers_server_requests() -> None:
-    peer = await RpcPeer([sys.executable, "-c", PEER], {}).start()
+    peer = await RpcPeer([sys.executable, "-c", PEER], ENV).start()
     try:
         assert await peer.request("echo", {"a": "ä"}) == {"a": "ä"}
         slow = peer.send("slow")
@@ -119,3 +122,20 @@ async def test_pending_requests_fail_when_the_child_goes_away() -> None:
     with pytest.raises(ConnectionError):
         await asyncio.wait_for(pending.future, 5)
     await peer.close()
+
+
+class QuietPeer(RpcPeer):
+    answers_server_requests = False
+
+
+@pytest.mark.parametrize("peer_class", [RpcPeer, QuietPeer])
+async def test_server_requests_are_answered_unless_the_peer_is_quiet(peer_class: type[RpcPeer]) -> None:
+    peer = await peer_class([sys.executable, "-c", PEER], ENV).start()
+    try:
+        peer.send("ask")
+        await peer.request("echo", 1)
+        answers = await peer.request("answers")
+    finally:
+        await peer.close()
+    expected = [{"jsonrpc": "2.0", "id": "s1", "result": None}] if peer_class is RpcPeer else []
+    assert [a for a in answers if a.get("id") == "s1"] == expected

@@ -1,5 +1,6 @@
 """Reader for golden post-processing cases (`*.golden`; the format is described in
-tests/unit/golden/README.md). Used by the golden tests and by the timing benchmark."""
+tests/unit/golden/README.md). Used by the golden tests, and by scripts/bench_postprocess_inputs.py to refresh
+the benchmark's post-processing workload."""
 
 from __future__ import annotations
 

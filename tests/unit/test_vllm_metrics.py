@@ -1,8 +1,10 @@
-"""vLLM `/metrics` parsing, deltas, and the wasted-token method of `codepal bench`."""
+"""The shared reader of vLLM's `/metrics` (parsing, snapshots, deltas), and the wasted-token method of
+`codepal bench` built on it."""
 
 from __future__ import annotations
 
-from codepal.bench import metrics as vm
+from codepal.bench.wasted import wasted_tokens
+from codepal.client import vllm_metrics as vm
 
 BEFORE = """\
 # HELP vllm:generation_tokens_total Number of generation tokens processed.
@@ -67,18 +69,18 @@ def test_servers_without_metrics_give_an_unavailable_delta() -> None:
         assert not vm.snapshot(text).available
     change = vm.delta(vm.snapshot(None), vm.snapshot(AFTER))
     assert not change.available and change.hit_rate is None and change.aborted_tokens is None
-    assert vm.wasted_tokens(change, 3)["fraction"] is None
+    assert wasted_tokens(change, 3)["fraction"] is None
 
 
 def test_wasted_tokens_counts_aborted_and_finished_but_never_shown() -> None:
     change = vm.delta(vm.snapshot(BEFORE), vm.snapshot(AFTER))
     # 4 requests finished (64 tokens, 16 each); 136 tokens belonged to aborted requests.
-    all_shown = vm.wasted_tokens(change, shown_from_model=4)
+    all_shown = wasted_tokens(change, shown_from_model=4)
     assert all_shown["wasted"] == 136.0 and all_shown["fraction"] == 0.68
-    one_shown = vm.wasted_tokens(change, shown_from_model=1)
+    one_shown = wasted_tokens(change, shown_from_model=1)
     assert one_shown["finished_not_shown"] == 3.0 and one_shown["wasted"] == 136.0 + 3 * 16
     none_generated = vm.Delta(True, generation_tokens=0.0, finished_tokens=0.0, finished_requests=0.0)
-    assert vm.wasted_tokens(none_generated, 0)["fraction"] == 0.0
+    assert wasted_tokens(none_generated, 0)["fraction"] == 0.0
 
 
 def test_requests_that_a_server_books_as_aborted_do_not_count_as_finished() -> None:
@@ -86,3 +88,24 @@ def test_requests_that_a_server_books_as_aborted_do_not_count_as_finished() -> N
                           'finished_reason="abort",model_name="codepal-test"} 3.0')
     change = vm.delta(vm.snapshot(BEFORE), vm.snapshot(after))
     assert change.finished_requests == 4.0 and change.aborted_requests_counted == 3.0
+
+
+def test_histograms_as_vllm_exports_them() -> None:
+    text = """\
+# HELP vllm:request_generation_tokens Number of generation tokens processed.
+# TYPE vllm:request_generation_tokens histogram
+vllm:request_generation_tokens_bucket{engine="0",le="1.0",model_name="m"} 2.0
+vllm:request_generation_tokens_bucket{engine="0",le="+Inf",model_name="m"} 7.0
+vllm:request_generation_tokens_count{engine="0",model_name="m"} 7.0
+vllm:request_generation_tokens_sum{engine="0",model_name="m"} 93.0
+"""
+    samples = vm.parse_prometheus(text)
+    assert vm.total(samples, "vllm:request_generation_tokens_bucket", le="+Inf") == 7.0
+    snap = vm.snapshot(text + "vllm:generation_tokens_total 93\n")
+    assert snap.get("request_generation_tokens_sum") == 93.0 and snap.get("request_generation_tokens_count") == 7.0
+
+
+def test_only_the_named_samples_are_read_when_asked() -> None:
+    samples = vm.parse_prometheus(BEFORE, only=frozenset({"vllm:prompt_tokens_total", "vllm:missing"}))
+    assert samples == {"vllm:prompt_tokens_total": [({"engine": "0", "model_name": "codepal-test"}, 1000.0)]}
+    assert vm.snapshot(BEFORE) == vm.snapshot(BEFORE + 'vllm:request_generation_tokens_bucket{le="1.0"} 2.0\n')

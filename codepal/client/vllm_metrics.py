@@ -1,29 +1,24 @@
-"""vLLM's Prometheus `/metrics`: parsing, the counters the benchmark uses, and deltas between snapshots.
+"""vLLM's Prometheus `/metrics` (text from `ModelClient.metrics()`): parsing, the counters codepal reads,
+and their changes between two reads. The one reader for `codepal bench` and the tests.
 
-Wasted generation is derived from counters, because vLLM has no per-request view of aborted work:
+Parsing is `prometheus_client`'s (vLLM's own exporter); a server that is not vLLM may send lines that
+parser rejects, so then each line is read on its own and the ones it rejects are skipped.
 
-* `vllm:generation_tokens_total` counts every generated token, including those of requests aborted when
-  their HTTP stream was closed (a cancelled completion);
-* `vllm:request_generation_tokens` (histogram) and `vllm:request_success_total{finished_reason}` only
-  count requests that finished (stop, length, …). Aborted requests do not reach them in vLLM ≥ 0.11.
-
-So tokens of aborted requests = Δgeneration_tokens − Δrequest_generation_tokens_sum; finished requests
-whose answer the editor never showed (superseded, or emptied by post-processing) are counted at the mean
-tokens of a finished request. Requests finished with reason `abort` (older versions) count as aborted.
+`Delta.aborted_tokens` is the generation of requests that never finished: `vllm:generation_tokens_total`
+counts every generated token, including those of requests aborted when their HTTP stream was closed (a
+cancelled completion), while `vllm:request_generation_tokens` (histogram) only counts requests that finished
+(stop, length, …); aborted ones do not reach it in vLLM ≥ 0.11.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
 
 Labels = dict[str, str]
 Samples = dict[str, list[tuple[Labels, float]]]
-
-_LINE = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(\{.*\})?\s+(\S+)(?:\s+\S+)?$")
-_LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?')
 
 # Current names first, then older vLLM names.
 NAMES: dict[str, tuple[str, ...]] = {
@@ -36,30 +31,39 @@ NAMES: dict[str, tuple[str, ...]] = {
     "running": ("vllm:num_requests_running",),
     "waiting": ("vllm:num_requests_waiting",),
 }
+_SNAPSHOT_SAMPLES = frozenset(
+    {name for names in NAMES.values() for name in names} | {"vllm:request_success_total", "vllm:cache_config_info"})
 
 
-def _unescape(value: str) -> str:
-    return value.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
+def _parsed(text: str) -> Iterator[tuple[str, Labels, float]]:
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            yield sample.name, dict(sample.labels), float(sample.value)
 
 
-def parse_prometheus(text: str) -> Samples:
-    """Prometheus text exposition → {metric name: [(labels, value), …]}. Comments and junk are skipped."""
+def parse_prometheus(text: str, only: frozenset[str] | None = None) -> Samples:
+    """Prometheus text exposition → {sample name: [(labels, value), …]}; with `only`, just those samples
+    (the parser is pure Python: vLLM's ~600 lines, mostly histogram buckets, take it ~10 ms)."""
+    if only is not None:
+        text = "\n".join(line for line in text.splitlines() if _sample_name(line) in only) + "\n"
     samples: Samples = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = _LINE.match(line)
-        if match is None:
-            continue
-        name, label_text, value_text = match.groups()
-        try:
-            value = float(value_text)
-        except ValueError:
-            continue
-        labels = {key: _unescape(val) for key, val in _LABEL.findall(label_text[1:-1])} if label_text else {}
+    try:
+        found = list(_parsed(text))
+    except ValueError:  # not vLLM's exporter: keep what can be read, line by line
+        found = []
+        for line in text.splitlines():
+            if line.strip() and not line.lstrip().startswith("#"):
+                try:
+                    found += _parsed(line + "\n")
+                except ValueError:
+                    continue
+    for name, labels, value in found:
         samples.setdefault(name, []).append((labels, value))
     return samples
+
+
+def _sample_name(line: str) -> str:
+    return line.split("{", 1)[0].split(None, 1)[0] if line.strip() and not line.startswith("#") else ""
 
 
 def total(samples: Samples, name: str, **match: str) -> float | None:
@@ -94,7 +98,7 @@ class Snapshot:
 def snapshot(text: str | None) -> Snapshot:
     if not text:
         return Snapshot(False)
-    samples = parse_prometheus(text)
+    samples = parse_prometheus(text, only=_SNAPSHOT_SAMPLES)
     values = {key: first_of(samples, names) for key, names in NAMES.items()}
     finished: dict[str, float] = {}
     for labels, value in samples.get("vllm:request_success_total", []):
@@ -154,25 +158,3 @@ def delta(before: Snapshot, after: Snapshot) -> Delta:
         finished_requests=sum(changes.values()) if changes else d("request_generation_tokens_count"),
         aborted_requests_counted=aborted,
     )
-
-
-def wasted_tokens(change: Delta, shown_from_model: int) -> dict[str, Any]:
-    """Generated tokens whose result the user never saw, by the method in the module docstring."""
-    if not change.available or change.generation_tokens is None:
-        return {"generated": None, "aborted": None, "finished_not_shown": None, "wasted": None,
-                "fraction": None}
-    generated = change.generation_tokens
-    aborted = change.aborted_tokens or 0.0
-    finished = change.finished_requests or 0.0
-    mean = (change.finished_tokens or 0.0) / finished if finished else 0.0
-    not_shown = max(0.0, finished - shown_from_model)
-    wasted = min(generated, aborted + not_shown * mean)
-    return {
-        "generated": generated,
-        "aborted": round(aborted, 1),
-        "finished_requests": finished,
-        "finished_not_shown": not_shown,
-        "mean_tokens_per_finished": round(mean, 2),
-        "wasted": round(wasted, 1),
-        "fraction": round(wasted / generated, 4) if generated else 0.0,
-    }

@@ -1,8 +1,9 @@
-"""A minimal JSON-RPC 2.0 peer over a child's stdio with LSP framing (`Content-Length` headers).
+"""JSON-RPC 2.0 with LSP framing (`Content-Length` headers), and a client peer over a child's stdio.
 
-The benchmark drives `codepal lsp` exactly as an editor would, without pygls or lsprotocol (the core
-never imports them). Every response is stamped with the `perf_counter` time its bytes were read, so a
-request's latency is the editor's view: from writing the request to reading the answer.
+The one home of this framing outside pygls: `codepal bench` and the tests drive `codepal lsp` with it
+exactly as an editor would, without pygls or lsprotocol (the core never imports them). Every response is
+stamped with the `perf_counter` time its bytes were read, so a request's latency is the editor's view:
+from writing the request to reading the answer.
 """
 
 from __future__ import annotations
@@ -10,18 +11,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import IO, Any, Self
 
 Message = dict[str, Any]
 REQUEST_CANCELLED = -32800
 
 
-def encode(message: Message) -> bytes:
-    """One framed message: header, blank line, UTF-8 JSON body."""
-    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def frame(body: bytes) -> bytes:
+    """Header, blank line, body: any bytes, so a test can also frame a body no client would send."""
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def encode(message: Message) -> bytes:
+    """One framed message with a UTF-8 JSON body, as editors send it. Text with a lone surrogate, which
+    UTF-8 cannot carry, goes as ASCII JSON with `\\u` escapes instead (JSON allows them)."""
+    try:
+        body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        body = json.dumps(message, separators=(",", ":")).encode("ascii")
+    return frame(body)
 
 
 class FrameDecoder:
@@ -77,22 +88,31 @@ class Pending:
         return None if self.arrived_at is None else (self.arrived_at - self.sent_at) * 1000.0
 
 
-@dataclass
 class RpcPeer:
-    """The client side of one JSON-RPC connection to a child process."""
+    """The client side of one JSON-RPC connection to a child process (`argv`), over its stdin/stdout.
 
-    argv: list[str]
-    env: dict[str, str]
-    proc: asyncio.subprocess.Process | None = None
-    notifications: list[Message] = field(default_factory=list)
-    _pending: dict[int, Pending] = field(default_factory=dict)
-    _next_id: int = 0
-    _reader: asyncio.Task[None] | None = None
+    `stderr` is where the child's log goes (a file object or a `subprocess` constant). A request from the
+    server is answered with a null result so it never waits on us, unless `answers_server_requests` is off.
+    """
 
-    async def start(self) -> RpcPeer:
+    answers_server_requests = True
+
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: str | os.PathLike[str] | None = None,
+                 stderr: int | IO[Any] = asyncio.subprocess.DEVNULL) -> None:
+        self.argv = argv
+        self.env = env
+        self.cwd = cwd
+        self.stderr = stderr
+        self.proc: asyncio.subprocess.Process | None = None
+        self.notifications: list[Message] = []
+        self._pending: dict[int, Pending] = {}
+        self._next_id = 0
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> Self:
         self.proc = await asyncio.create_subprocess_exec(
-            *self.argv, env=self.env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            *self.argv, env=self.env, cwd=self.cwd, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=self.stderr,
         )
         self._reader = asyncio.ensure_future(self._read())
         return self
@@ -117,20 +137,24 @@ class RpcPeer:
 
     def _dispatch(self, message: Message, arrived: float) -> None:
         if "method" in message:
-            if "id" in message:  # a request from the server: answer it so it never waits on us
-                self._write({"jsonrpc": "2.0", "id": message["id"], "result": None})
-            else:
+            if "id" not in message:
                 self.notifications.append({**message, "received_at": arrived})
+            elif self.answers_server_requests:
+                self._write({"jsonrpc": "2.0", "id": message["id"], "result": None})
             return
         pending = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
         if pending is not None and not pending.future.done():
             pending.arrived_at = arrived
             pending.future.set_result(message)
 
-    def _write(self, message: Message) -> None:
+    def write_bytes(self, data: bytes) -> None:
+        """Bytes as they are, framing included (see `frame`)."""
         if self.proc is None or self.proc.stdin is None or self.proc.stdin.is_closing():
             raise ConnectionError("the language server is not running")
-        self.proc.stdin.write(encode(message))
+        self.proc.stdin.write(data)
+
+    def _write(self, message: Message) -> None:
+        self.write_bytes(encode(message))
 
     def notify(self, method: str, params: Any = None) -> None:
         self._write({"jsonrpc": "2.0", "method": method, "params": params})
@@ -152,17 +176,20 @@ class RpcPeer:
 
     async def request(self, method: str, params: Any = None, timeout: float = 30.0) -> Any:
         """Send, wait, and return the result (raises RpcError for an error answer)."""
-        pending = self.send(method, params)
-        message = await asyncio.wait_for(pending.future, timeout)
-        return result_of(message)
+        return result_of(await self.response(method, params, timeout))
+
+    async def response(self, method: str, params: Any = None, timeout: float = 30.0) -> Message:
+        """Send, wait, and return the whole response message, error or not."""
+        return await asyncio.wait_for(self.send(method, params).future, timeout)
 
     async def close(self, timeout: float = 5.0) -> int | None:
+        """`shutdown` and `exit` as an editor ends a session; killed if it does not exit in `timeout`."""
         proc = self.proc
         if proc is None:
             return None
         if proc.returncode is None:
             with contextlib.suppress(Exception):
-                await self.request("shutdown", None, timeout=timeout)
+                await self.response("shutdown", None, timeout=timeout)
             with contextlib.suppress(Exception):
                 self.notify("exit")
             try:
