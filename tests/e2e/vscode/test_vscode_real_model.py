@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.vllm, pytest.ma
               pytest.mark.timeout(900)]
 
 DOCS_IMAGE = REPO / "docs" / "images" / "vscode-ghost-text.png"
-FUNCTION = "average"
+FUNCTION = "is_prime"
 # The cursor goes to the end (after the docstring); Enter indents into the body, where the model writes.
 SOURCE = f'''import math
 
@@ -37,12 +37,13 @@ def area(radius):
     return math.pi * radius ** 2
 
 
-def {FUNCTION}(values):
-    """The mean of a list of numbers."""'''
-# Greedy, and the whole of the model's answer: a 135 M model on a shared CPU writes about 13 tokens a
-# second, and the first request after vLLM starts may wait behind its warm-up.
+def {FUNCTION}(n):
+    """Return True if n is a prime number."""'''
+# Greedy, the default block budget and a long deadline: a 135 M model on a shared CPU writes about 13
+# tokens a second. The first request of a fresh language server gets the whole budget (nothing measured
+# yet to cut it to the deadline), so the model finishes the function.
 SETTINGS = {"codepal.completion.temperature": 0, "codepal.completion.deadline_ms": 60000,
-            "codepal.completion.max_tokens_block": 48}
+            "codepal.completion.max_tokens_block": 96}
 SCREENSHOT_VIEWPORT = {"width": 1100, "height": 560}
 
 
@@ -94,7 +95,8 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
         # Enter after the docstring, as a user starts the body. Right after the file opens Python's
         # indentation rules may not be loaded yet (the cursor would land in column 1): then once more.
         body_line = SOURCE.count("\n") + 2
-        for _ in range(2):
+        for attempt in range(2):
+            timings["enter_attempts"] = attempt + 1
             page.keyboard.press("Control+End")
             page.keyboard.press("Enter")
             indented = wait_until(lambda: _cursor(page) == f"Ln {body_line}, Col 5", 5)
@@ -103,8 +105,11 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
             page.keyboard.press("Control+Z")
         assert indented, f"Enter did not indent the body: {_cursor(page)}"
         typed = time.monotonic()
-        ghost = wait_until(lambda: _ghost(page).strip(), 90, 0.1) or ""
+        # The automatic request after Enter has, in some runs, never reached vLLM (none in its log); the
+        # explicit trigger then answered within seconds. timings says which one showed the suggestion.
+        ghost = wait_until(lambda: _ghost(page).strip(), 30, 0.1) or ""
         if not ghost:  # once more, explicitly (the test profile binds Alt+\ to the trigger)
+            timings["retriggered_after_s"] = round(time.monotonic() - typed, 1)
             page.keyboard.press("Alt+\\")
             ghost = wait_until(lambda: _ghost(page).strip(), 90, 0.1) or ""
         timings["time_to_ghost_text_s"] = round(time.monotonic() - typed, 1)
@@ -133,4 +138,4 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
     body = _body_of(ast.parse(saved), FUNCTION)
     assert body, f"nothing but the docstring in {FUNCTION}: {inserted!r}"
     names = {node.id for stmt in body for node in ast.walk(stmt) if isinstance(node, ast.Name)}
-    assert "values" in names, f"the body never uses the parameter: {inserted!r}"
+    assert "n" in names, f"the body never uses the parameter: {inserted!r}"
