@@ -152,6 +152,7 @@ class CompletionService:
         first_at = last_at = 0.0
         tokens = 0
         prompt_tokens: int | None = None
+        finish: str | None = None
         try:
             async with asyncio.timeout(self.config.deadline_ms / 1000):
                 async for chunk in client.stream_completion(
@@ -162,6 +163,7 @@ class CompletionService:
                     model=self.config.model,
                 ):
                     prompt_tokens = chunk.prompt_tokens or prompt_tokens
+                    finish = chunk.finish_reason or finish
                     if chunk.text:
                         last_at = time.monotonic()
                         first_at = first_at or last_at
@@ -187,8 +189,17 @@ class CompletionService:
         if first_at:
             self.pace.note(Sample(prompt_tokens or self._prompt_tokens(prepared), first_at - started,
                                   tokens - 1, last_at - first_at))
-        return "".join(pieces)
+        text = "".join(pieces)
+        return without_cut_line(text) if finish == "length" and not prepared.single_line else text
 
     def _prompt_tokens(self, prepared: PreparedPrompt) -> int:
         """The prompt's tokens when the server did not say (it says at the end of a stream)."""
         return HeuristicCounter(4.0).count(prepared.rendered.prompt)
+
+
+def without_cut_line(text: str) -> str:
+    """A block answer that ran out of tokens, back to its last whole line: its last line stopped mid-way
+    (`for i in`), and a suggestion that ends there leaves the file unable to parse. An answer whose only
+    line after a break is cut gives nothing; one with no break at all is the rest of the cursor's line and
+    stays (the bracket filter closes what it opened)."""
+    return text[: text.rfind("\n")] if "\n" in text else text
