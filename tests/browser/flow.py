@@ -1,6 +1,7 @@
 """The "Fix this error" flow in a real browser, the same on every front end (JupyterLab 4.2, the newest
 JupyterLab, Notebook 7): open a notebook, run it, click Fix this error under the error, read the outcome;
-for a proposed fix, see the diff, Apply it and undo it with Ctrl-Z."""
+for a proposed fix, see the diff, Apply it, run the fixed cell again, and undo it with Ctrl-Z. In
+JupyterLab, the status bar item's text and tooltip are read too (Notebook 7 has no status bar)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,21 @@ KERNEL_IDLE = """() => {
   const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
   return !!kernel && kernel.status === 'idle';
 }"""
+# Run cell i as the user's Run button does; resolves when the kernel has answered. Returns its outputs.
+RUN_CELL = """async i => {
+  const notebook = window.jupyterapp.shell.currentWidget.content;
+  notebook.activeCellIndex = i;
+  await window.jupyterapp.commands.execute('notebook:run-cell');
+  return notebook.widgets[i].model.outputs.toJSON();
+}"""
+# Back into the cell's editor, where Ctrl-Z undoes the cell's own edits.
+EDIT_CELL = """i => {
+  const notebook = window.jupyterapp.shell.currentWidget.content;
+  notebook.activeCellIndex = i;
+  notebook.mode = 'edit';
+  notebook.widgets[i].editor.focus();
+}"""
+STATUS_ITEM = ".jp-codepal-StatusItem[data-state='ready']"
 
 
 @dataclass
@@ -34,6 +50,10 @@ class Outcome:
     message: str  # the panel's header or refusal
     diff: str = ""
     kernel_facts: str = ""  # the "Used from the kernel" list, as shown
+    applied: str = ""  # the cell's source after Apply
+    rerun_outputs: list[dict[str, Any]] = field(default_factory=list)  # the fixed cell's outputs, run again
+    status_text: str = ""  # JupyterLab's status bar item (empty in Notebook 7, which has no status bar)
+    status_tooltip: str = ""
     timings: list[tuple[str, float]] = field(default_factory=list)
 
 
@@ -53,8 +73,9 @@ def browser(profile: Path) -> Iterator[Any]:
 
 
 def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int, *, tag: str,
-             result_timeout_s: float = 120) -> Outcome:
-    """Run `notebook` (its cell `cell` fails), ask for a fix, and follow it through Apply and Ctrl-Z."""
+             result_timeout_s: float = 120, rerun: bool = False) -> Outcome:
+    """Run `notebook` (its cell `cell` fails), ask for a fix, and follow it through Apply and Ctrl-Z; with
+    `rerun`, the applied cell is run again before the undo and its outputs are kept in the outcome."""
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"{exc}\n{getattr(exc, 'stack', '')}"))
@@ -75,6 +96,12 @@ def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int,
         page.wait_for_selector(f".jp-Notebook .jp-Cell >> nth={cell}", timeout=90_000)
         page.wait_for_function(KERNEL_IDLE, timeout=90_000)
         step("open the notebook, kernel idle")
+        status_text = status_tooltip = ""
+        if flavour.is_lab:
+            item = page.wait_for_selector(STATUS_ITEM, timeout=60_000)
+            assert item is not None
+            status_text, status_tooltip = item.inner_text(), item.get_attribute("title") or ""
+            step("status bar: engine ready")
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_selector(".jp-codepal-FixButton", timeout=60_000)
         original = page.evaluate(f"({SOURCE_OF})({cell})")
@@ -89,7 +116,8 @@ def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int,
             message = page.inner_text(".jp-codepal-FixPanel .jp-codepal-Message")
             assert page.locator(".jp-codepal-Apply").count() == 0
             assert page.evaluate(f"({SOURCE_OF})({cell})") == original  # a refusal changes nothing
-            return Outcome(False, message, timings=timings)
+            return Outcome(False, message, timings=timings, status_text=status_text,
+                           status_tooltip=status_tooltip)
         diff = page.inner_text(".jp-codepal-Diff")
         header = page.inner_text(".jp-codepal-FixPanel-header")
         facts = page.inner_text(".jp-codepal-KernelFacts") if page.locator(".jp-codepal-KernelFacts").count() else ""
@@ -100,15 +128,22 @@ def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int,
         assert all(line in applied.split("\n") for line in added), (diff, applied)
         step("Apply changes the cell")
         shot("03-applied")
+        outputs: list[dict[str, Any]] = []
+        if rerun:
+            outputs = page.evaluate(RUN_CELL, cell)
+            page.wait_for_function(KERNEL_IDLE, timeout=30_000)
+            step("run the fixed cell again")
+            shot("04-rerun")
+            page.evaluate(EDIT_CELL, cell)
         page.keyboard.press("Control+z")
         page.wait_for_function(f"({SOURCE_OF})({cell}) === {json.dumps(original)}", timeout=10_000)
         step("Ctrl-Z restores the original")
-        shot("04-undone")
+        shot("05-undone")
         ours = [e for e in errors if "codepal" in e]  # a front end's own errors are reported, not ours to fail
         assert not ours, ours
         for error in errors:
             print(f"\n{flavour.name}: page error outside codepal: {error.splitlines()[0]}")
-        return Outcome(True, header, diff, facts, timings)
+        return Outcome(True, header, diff, facts, applied, outputs, status_text, status_tooltip, timings)
     except Exception:
         shot("failure")
         raise

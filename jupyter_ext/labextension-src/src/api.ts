@@ -30,6 +30,7 @@ export interface IStatus {
   state: 'stopped' | 'starting' | 'ready' | 'degraded' | 'crashed';
   message: string;
   model: string | null;
+  notice?: string; // set while the 135 M demo model stands in for DeepSeek-R1 (what it is, how to install R1)
 }
 
 export interface ICompleteAnswer {

@@ -1,4 +1,8 @@
-/** The engine's state in the status bar: ready, starting or down, with the server's message as tooltip. */
+/**
+ * The engine's state in the status bar: ready, starting or down, with the server's message as tooltip.
+ * While the 135 M demo model stands in for DeepSeek-R1, the label says so and the tooltip carries the
+ * server's notice (what the demo model is, how to install R1).
+ */
 import { Poll } from '@lumino/polling';
 import { Widget } from '@lumino/widgets';
 
@@ -42,9 +46,12 @@ export class StatusItem extends Widget {
 
   private _set(status: IStatus): void {
     const label = LABEL[status.state] ?? 'down';
+    const notice = status.notice ?? '';
     this.node.dataset.state = label;
-    this._label.textContent = `codepal: ${label}`;
-    this.node.title = status.model ? `${status.message} (${status.model})` : status.message;
+    this.node.dataset.demo = notice ? 'true' : 'false';
+    this._label.textContent = notice ? `codepal: ${label} (demo model)` : `codepal: ${label}`;
+    const message = status.model ? `${status.message} (${status.model})` : status.message;
+    this.node.title = notice ? `${message}\n${notice}` : message;
   }
 
   private readonly _dot: HTMLElement;
