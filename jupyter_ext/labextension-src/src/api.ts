@@ -34,7 +34,7 @@ export interface IStatus {
 }
 
 export interface ICompleteAnswer {
-  completion: { insert_text: string; replace_units: number; from_cache: boolean } | null;
+  completion: { insert_text: string; from_cache: boolean } | null;
   state: IStatus['state'];
 }
 

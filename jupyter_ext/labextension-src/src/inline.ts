@@ -42,8 +42,7 @@ export class CodepalInlineProvider implements IInlineCompletionProvider {
       if (!suggestion || abort.signal.aborted) {
         return { items: [] };
       }
-      const insertText = withoutReplaced(suggestion.insert_text, request, suggestion.replace_units);
-      return { items: [{ insertText }] };
+      return { items: [{ insertText: suggestion.insert_text }] };
     } catch (reason) {
       if (abort.signal.aborted) {
         return { items: [] };
@@ -57,11 +56,4 @@ export class CodepalInlineProvider implements IInlineCompletionProvider {
   }
 
   private _pending: AbortController | null = null;
-}
-
-/** The inline completer only inserts: text the suggestion would replace after the cursor (closing brackets
- * it already contains) is dropped from its end instead. */
-function withoutReplaced(text: string, request: CompletionHandler.IRequest, replace: number): string {
-  const after = request.text.slice(request.offset, request.offset + replace);
-  return replace > 0 && text.endsWith(after) ? text.slice(0, text.length - after.length) : text;
 }
