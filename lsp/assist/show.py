@@ -17,8 +17,8 @@ from pathlib import Path
 from lsprotocol import types
 
 from codepal.paths import cache_dir
-from lsp.assist.target import Target
-from lsp.server import CodepalServer
+from .target import Target
+from ..server import CodepalServer
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-import lsp.protocol
-from lsp.protocol import CodepalProtocol
-from lsp.server import CodepalServer, create_server
+import codepal_lsp.protocol
+from codepal_lsp.protocol import CodepalProtocol
+from codepal_lsp.server import CodepalServer, create_server
 
 PINNED_MINOR = (2, 1)
 # name → the parameters (name, kind, default) protocol.py calls or overrides it with; `self` left out.
