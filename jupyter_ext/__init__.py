@@ -1,5 +1,6 @@
-"""codepal's Jupyter surface, installed as `codepal_jupyter` from the `jupyter_ext/` folder: a server extension (routes under `codepal/`) and a prebuilt JupyterLab
-extension (in `labextension/`, built from `labextension-src/`)."""
+"""codepal's Jupyter surface, installed as `codepal_jupyter` from the `jupyter_ext/` folder: a server
+extension (routes under `codepal/`) and a prebuilt JupyterLab extension (in `labextension/`, built from
+`labextension-src/`)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from jupyter_server.extension.application import ExtensionApp
 
 from codepal.assistant import Assistant
 from codepal.engine import EngineState
+
 from .handlers import ROUTES
 from .kernel.context import KernelContext
 from .options import Codepal, resolve_config

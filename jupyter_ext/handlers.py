@@ -18,6 +18,7 @@ from tornado.iostream import StreamClosedError
 
 from codepal.notebook import completion_request, explain_inputs, fix_inputs
 from codepal.types import AssistEvent
+
 from .errors import ApiError, to_api_error
 from .protocol import (
     CompleteIn,
@@ -32,6 +33,7 @@ from .protocol import (
 
 if TYPE_CHECKING:
     from codepal.assistant import Assistant
+
     from .app import CodepalApp
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # cell sources only (no outputs): generous for any real notebook

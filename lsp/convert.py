@@ -6,6 +6,7 @@ from lsprotocol import types
 
 from codepal.text.document import TextDocument
 from codepal.types import CompletionRequest, OpenDocument
+
 from .server import CodepalServer
 
 

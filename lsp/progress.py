@@ -17,6 +17,7 @@ import uuid
 from lsprotocol import types
 
 from codepal.types import AnswerDelta, AssistEvent, ExplainResult, FixResult, ThinkingDelta
+
 from .protocol import WORK_DONE_TOKEN
 from .server import CodepalServer
 

@@ -14,6 +14,7 @@ from codepal.config import CodepalConfig, load_config
 from codepal.errors import ConfigError
 from codepal.text import DocumentStore
 from codepal.text.encoding import PositionEncoding
+
 from .protocol import CodepalProtocol
 from .tasks import TaskMap
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from codepal.kernel_facts import KernelFacts
 from codepal.types import LatencyStats
+
 from .probe import PROBE_EXPRESSION
 
 log = logging.getLogger(__name__)

@@ -15,12 +15,13 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequ
 
 from codepal.assistant import Assistant
 from codepal.types import AssistEvent, ExplainResult, FixResult
-from .apply import apply_fix
-from .show import show_explanation
-from .target import Target, parse_target
+
 from ..errors import EngineNotReady, to_jsonrpc
 from ..progress import ThinkingProgress
 from ..server import CodepalServer
+from .apply import apply_fix
+from .show import show_explanation
+from .target import Target, parse_target
 
 R = TypeVar("R", ExplainResult, FixResult)
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from lsprotocol import types
 
 from codepal.paths import cache_dir
-from .target import Target
+
 from ..server import CodepalServer
+from .target import Target
 
 log = logging.getLogger(__name__)
 

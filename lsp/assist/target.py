@@ -23,6 +23,7 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 from codepal.assist.scope import action_range
 from codepal.text.document import TextDocument
 from codepal.types import CodeSpan, Problem
+
 from ..convert import offset_of, range_of
 from ..server import CodepalServer
 

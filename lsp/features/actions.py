@@ -15,6 +15,7 @@ from typing import Any
 from lsprotocol import types
 
 from codepal.text.lines import split_lines
+
 from ..assist import commands
 from ..assist.target import action_arguments, resolve_arguments
 from ..server import CodepalServer

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from codepal.text.fences import fenced
+
 from ..convert import completion_request, offset_of, position_of
 from ..server import CodepalServer
 

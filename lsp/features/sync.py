@@ -8,6 +8,7 @@ from lsprotocol import types
 
 from codepal.errors import InvalidInput
 from codepal.text.store import TextChange
+
 from ..server import CodepalServer
 
 log = logging.getLogger(__name__)

@@ -50,7 +50,7 @@ ATTRIBUTES = {"_shutdown", "_request_futures", "_server"}
 
 def test_the_tables_cover_every_private_name_protocol_py_uses() -> None:
     """A new `self._x` or `super()._x` in protocol.py must be added here, with its check."""
-    tree = ast.parse(Path(lsp.protocol.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(codepal_lsp.protocol.__file__).read_text(encoding="utf-8"))
     used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr.startswith("_")
             and not node.attr.startswith("__")}
     assert used == {name for name in SIGNATURES if name.startswith("_")} | ATTRIBUTES
