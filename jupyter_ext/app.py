@@ -8,9 +8,10 @@ from jupyter_server.extension.application import ExtensionApp
 
 from codepal.assistant import Assistant
 from codepal.engine import EngineState
-from jupyter_ext.handlers import ROUTES
-from jupyter_ext.kernel.context import KernelContext
-from jupyter_ext.options import Codepal, resolve_config
+
+from .handlers import ROUTES
+from .kernel.context import KernelContext
+from .options import Codepal, resolve_config
 
 
 class CodepalApp(ExtensionApp):

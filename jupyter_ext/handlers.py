@@ -18,8 +18,9 @@ from tornado.iostream import StreamClosedError
 
 from codepal.notebook import completion_request, explain_inputs, fix_inputs
 from codepal.types import AssistEvent
-from jupyter_ext.errors import ApiError, to_api_error
-from jupyter_ext.protocol import (
+
+from .errors import ApiError, to_api_error
+from .protocol import (
     CompleteIn,
     ExplainIn,
     FixIn,
@@ -32,7 +33,8 @@ from jupyter_ext.protocol import (
 
 if TYPE_CHECKING:
     from codepal.assistant import Assistant
-    from jupyter_ext.app import CodepalApp
+
+    from .app import CodepalApp
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # cell sources only (no outputs): generous for any real notebook
 M = TypeVar("M", bound=BaseModel)

@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lsp.server import run_stdio
+    from .server import run_stdio
 
     run_stdio()
     return 0

@@ -6,7 +6,8 @@ from lsprotocol import types
 
 from codepal.text.document import TextDocument
 from codepal.types import CompletionRequest, OpenDocument
-from lsp.server import CodepalServer
+
+from .server import CodepalServer
 
 
 def offset_of(ls: CodepalServer, doc: TextDocument, position: types.Position) -> int:

@@ -17,8 +17,9 @@ import uuid
 from lsprotocol import types
 
 from codepal.types import AnswerDelta, AssistEvent, ExplainResult, FixResult, ThinkingDelta
-from lsp.protocol import WORK_DONE_TOKEN
-from lsp.server import CodepalServer
+
+from .protocol import WORK_DONE_TOKEN
+from .server import CodepalServer
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,9 @@ from codepal.config import CodepalConfig, load_config
 from codepal.errors import ConfigError
 from codepal.text import DocumentStore
 from codepal.text.encoding import PositionEncoding
-from lsp.protocol import CodepalProtocol
-from lsp.tasks import TaskMap
+
+from .protocol import CodepalProtocol
+from .tasks import TaskMap
 
 if TYPE_CHECKING:
     from codepal.assistant import Assistant
@@ -108,7 +109,7 @@ def flatten_options(options: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def create_server() -> CodepalServer:
     server = CodepalServer()
-    from lsp.features import actions, completion, lifecycle, sync
+    from .features import actions, completion, lifecycle, sync
 
     for module in (lifecycle, sync, completion, actions):
         module.register(server)

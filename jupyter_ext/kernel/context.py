@@ -21,7 +21,8 @@ from typing import Any
 
 from codepal.kernel_facts import KernelFacts
 from codepal.types import LatencyStats
-from jupyter_ext.kernel.probe import PROBE_EXPRESSION
+
+from .probe import PROBE_EXPRESSION
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,11 @@ from lsprotocol import types
 from lsprotocol.converters import get_converter
 
 from codepal.types import FixResult
-from lsp.assist.show import tell
-from lsp.assist.target import Target
-from lsp.convert import range_of
-from lsp.server import CodepalServer
+
+from ..convert import range_of
+from ..server import CodepalServer
+from .show import tell
+from .target import Target
 
 log = logging.getLogger(__name__)
 _CONVERTER = get_converter()

@@ -15,12 +15,13 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequ
 
 from codepal.assistant import Assistant
 from codepal.types import AssistEvent, ExplainResult, FixResult
-from lsp.assist.apply import apply_fix
-from lsp.assist.show import show_explanation
-from lsp.assist.target import Target, parse_target
-from lsp.errors import EngineNotReady, to_jsonrpc
-from lsp.progress import ThinkingProgress
-from lsp.server import CodepalServer
+
+from ..errors import EngineNotReady, to_jsonrpc
+from ..progress import ThinkingProgress
+from ..server import CodepalServer
+from .apply import apply_fix
+from .show import show_explanation
+from .target import Target, parse_target
 
 R = TypeVar("R", ExplainResult, FixResult)
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from lsprotocol import types
 
 from codepal.paths import cache_dir
-from lsp.assist.target import Target
-from lsp.server import CodepalServer
+
+from ..server import CodepalServer
+from .target import Target
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,9 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 from codepal.assist.scope import action_range
 from codepal.text.document import TextDocument
 from codepal.types import CodeSpan, Problem
-from lsp.convert import offset_of, range_of
-from lsp.server import CodepalServer
+
+from ..convert import offset_of, range_of
+from ..server import CodepalServer
 
 _CONVERTER = get_converter()
 

@@ -15,9 +15,10 @@ from typing import Any
 from lsprotocol import types
 
 from codepal.text.lines import split_lines
-from lsp.assist import commands
-from lsp.assist.target import action_arguments, resolve_arguments
-from lsp.server import CodepalServer
+
+from ..assist import commands
+from ..assist.target import action_arguments, resolve_arguments
+from ..server import CodepalServer
 
 EXPLAIN_COMMAND = "codepal.explain"
 FIX_COMMAND = "codepal.fix"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from lsprotocol import types
 
 from codepal.text.fences import fenced
-from lsp.convert import completion_request, offset_of, position_of
-from lsp.server import CodepalServer
+
+from ..convert import completion_request, offset_of, position_of
+from ..server import CodepalServer
 
 SOURCE = "codepal"
 FILTER_CHARS = 40  # how far back the word the client filters by is looked for

@@ -9,7 +9,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from lsp.server import CodepalServer
+from ..server import CodepalServer
 
 STATUS_COMMAND = "codepal.status"
 DOCUMENT_STATE_COMMAND = "codepal.documentState"  # for diagnosing sync problems (and the tests)

@@ -8,7 +8,8 @@ from lsprotocol import types
 
 from codepal.errors import InvalidInput
 from codepal.text.store import TextChange
-from lsp.server import CodepalServer
+
+from ..server import CodepalServer
 
 log = logging.getLogger(__name__)
 

@@ -121,7 +121,7 @@ def start_lab(base: Path, codepal: dict[str, Any], settings: dict[str, Any], tim
         path.mkdir(parents=True, exist_ok=True)
     (dirs["path"] / "labextensions").mkdir(exist_ok=True)
     (dirs["path"] / "labextensions" / "codepal").symlink_to(LABEXTENSION, target_is_directory=True)
-    server_config = {"ServerApp": {"jpserver_extensions": {"jupyter_ext": True}}, "Codepal": codepal}
+    server_config = {"ServerApp": {"jpserver_extensions": {"codepal_jupyter": True}}, "Codepal": codepal}
     (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps(server_config))
     for plugin, values in settings.items():  # e.g. "@jupyterlab/apputils-extension/notification"
         target = dirs["settings"] / f"{plugin}.jupyterlab-settings"

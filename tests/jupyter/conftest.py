@@ -30,7 +30,7 @@ def codepal_settings() -> dict[str, Any]:
 @pytest.fixture
 def jp_server_config(codepal_settings: dict[str, Any]) -> dict[str, Any]:
     return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
+        "ServerApp": {"jpserver_extensions": {"codepal_jupyter": True}},
         "Codepal": codepal_settings,
     }
 

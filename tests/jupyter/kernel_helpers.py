@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_ext.kernel.context import KernelContext
+from codepal_jupyter.kernel.context import KernelContext
 
 SETUP = """
 import numpy as np

@@ -36,13 +36,13 @@ def test_the_committed_build_matches_the_sources() -> None:
 
 def test_the_server_extension_is_enabled_by_its_config_file() -> None:
     config = json.loads((REPO / "jupyter-config" / "jupyter_server_config.d" / "codepal.json").read_text())
-    assert config == {"ServerApp": {"jpserver_extensions": {"jupyter_ext": True}}}
+    assert config == {"ServerApp": {"jpserver_extensions": {"codepal_jupyter": True}}}
 
 
 def test_the_environment_lists_both_extensions_enabled() -> None:
     """What `jupyter server extension list` and `jupyter labextension list` read, without their start-up cost."""
     servers = ExtensionConfigManager(read_config_path=jupyter_config_path()).get_jpserver_extensions()
-    assert servers.get("jupyter_ext") is True, "run `make venv` (it enables the codepal server extension)"
+    assert servers.get("codepal_jupyter") is True, "run `make venv` (it enables the codepal server extension)"
     labs = get_federated_extensions(jupyter_path("labextensions"))
     assert "codepal" in labs, "run `make venv` (it installs the codepal labextension)"
     assert labs["codepal"]["install"]["packageName"] == "codepal"

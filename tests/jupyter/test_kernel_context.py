@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_ext.kernel.context import BUDGET_S
+from codepal_jupyter.kernel.context import BUDGET_S
 from tests.jupyter.helpers import Fetch, events, notebook, post, wait_ready
 from tests.jupyter.kernel_helpers import SECRET_NAMES, SETUP, VALUES, Kernel, context_of, summary_of
 from tests.support.fake_openai import Behaviour, FakeOpenAI

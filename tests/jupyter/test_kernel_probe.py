@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from jupyter_ext.kernel.probe import PROBE_EXPRESSION, describe, summarize
+from codepal_jupyter.kernel.probe import PROBE_EXPRESSION, describe, summarize
 
 VALUES = ("3.5", "4.25", "Alice", "sk-live-123", "hunter2", "t0k3n", "42.125")
 

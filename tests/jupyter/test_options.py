@@ -10,8 +10,8 @@ from traitlets import Bool, Enum, Float, Int, List, TraitError, Unicode
 from traitlets.config import Config
 
 from codepal.config import describe_fields, load_config, setting_fields
-from jupyter_ext.app import CodepalApp
-from jupyter_ext.options import Codepal, overrides, resolve_config, trait_for, trait_name
+from codepal_jupyter.app import CodepalApp
+from codepal_jupyter.options import Codepal, overrides, resolve_config, trait_for, trait_name
 
 # What each annotation of the config model must become, written out here rather than derived.
 EXPECTED: dict[Any, type] = {bool: Bool, int: Int, float: Float, str: Unicode, str | None: Unicode, list[str]: List}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPResponse
 
-from jupyter_ext.handlers import MAX_BODY_BYTES, ROUTES
+from codepal_jupyter.handlers import MAX_BODY_BYTES, ROUTES
 from tests.jupyter.helpers import NAME_ERROR, Fetch, notebook, post
 
 METHODS = {"codepal/status": "GET"}

@@ -10,8 +10,8 @@ from pygls.exceptions import JsonRpcRequestCancelled
 
 from codepal.assist.scope import action_range
 from codepal.types import AnswerDelta, ThinkingDelta
-from lsp.progress import ThinkingProgress
-from lsp.tasks import TaskMap
+from codepal_lsp.progress import ThinkingProgress
+from codepal_lsp.tasks import TaskMap
 
 PY = ("import math\n\n@cache\ndef area(r):\n    square = lambda x: x * x\n    return math.pi * square(r)\n\n\n"
       "class Shape:\n    def name(self):\n        return 'ä 錯誤 😋'\n\nprint(area(2))\n")

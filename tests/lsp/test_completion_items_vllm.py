@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from lsp.features.completion import FILTER_CHARS, word_before
+from codepal_lsp.features.completion import FILTER_CHARS, word_before
 from tests.lsp.conftest import PROFILES, TEST_OPTIONS, open_doc, server_env, start_client, wait_ready
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]

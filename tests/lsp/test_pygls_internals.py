@@ -19,9 +19,9 @@ from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-import lsp.protocol
-from lsp.protocol import CodepalProtocol
-from lsp.server import CodepalServer, create_server
+import codepal_lsp.protocol
+from codepal_lsp.protocol import CodepalProtocol
+from codepal_lsp.server import CodepalServer, create_server
 
 PINNED_MINOR = (2, 1)
 # name → the parameters (name, kind, default) protocol.py calls or overrides it with; `self` left out.
@@ -50,7 +50,7 @@ ATTRIBUTES = {"_shutdown", "_request_futures", "_server"}
 
 def test_the_tables_cover_every_private_name_protocol_py_uses() -> None:
     """A new `self._x` or `super()._x` in protocol.py must be added here, with its check."""
-    tree = ast.parse(Path(lsp.protocol.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(codepal_lsp.protocol.__file__).read_text(encoding="utf-8"))
     used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr.startswith("_")
             and not node.attr.startswith("__")}
     assert used == {name for name in SIGNATURES if name.startswith("_")} | ATTRIBUTES

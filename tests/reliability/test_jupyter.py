@@ -20,7 +20,7 @@ import pytest
 from tests.support.socket_guard import SocketGuard
 
 pytestmark = pytest.mark.reliability
-jupyter_ext = pytest.importorskip("jupyter_ext.handlers")
+jupyter_ext = pytest.importorskip("codepal_jupyter.handlers")
 TOKEN = "reliability-token"
 
 
@@ -34,7 +34,7 @@ def jupyter(tmp_path: Path, socket_guard: SocketGuard) -> Iterator[tuple[subproc
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "server", "--no-browser", "--port=0", f"--IdentityProvider.token={TOKEN}",
          "--ServerApp.allow_unauthenticated_access=False", f"--ServerApp.root_dir={tmp_path}", "--allow-root",
-         "--ServerApp.jpserver_extensions={'jupyter_ext': True}", "--Codepal.engine_url=http://127.0.0.1:9"],
+         "--ServerApp.jpserver_extensions={'codepal_jupyter': True}", "--Codepal.engine_url=http://127.0.0.1:9"],
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"), stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
     url = ""

@@ -18,14 +18,14 @@ def _install(site: Path, points: str) -> None:
 
 
 def test_a_registered_adapter_becomes_a_subcommand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _install(tmp_path, "lsp = lsp.cli\n")
+    _install(tmp_path, "lsp = codepal_lsp.cli\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     args = build_parser().parse_args(["lsp", "--stdio"])
-    assert args.module == "lsp.cli" and args.stdio and not getattr(args, "broken", None)
+    assert args.module == "codepal_lsp.cli" and args.stdio and not getattr(args, "broken", None)
 
 
 def test_an_adapter_cannot_replace_a_core_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _install(tmp_path, "serve = lsp.cli\n")
+    _install(tmp_path, "serve = codepal_lsp.cli\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert build_parser().parse_args(["serve"]).module == COMMANDS["serve"][0]
 

@@ -1,7 +1,7 @@
 """codepal/ is the product and knows nothing of its adapters' frameworks.
 
-Imports by string count too: `importlib.import_module("lsp.server")`, `__import__(...)` and dotted module
-paths kept in tables (a command table's "lsp.cli") would hide a dependency from the import statements.
+Imports by string count too: `importlib.import_module("codepal_lsp.server")`, `__import__(...)` and dotted module
+paths kept in tables (a command table's "codepal_lsp.cli") would hide a dependency from the import statements.
 pyproject's entry points are the one sanctioned way for an adapter to plug into the core, and each group
 may only point into the layers listed here.
 """
@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-FORBIDDEN = {"pygls", "lsprotocol", "tornado", "jupyter_server", "lsp", "jupyter_ext"}
+# The adapters by their installed names (codepal_lsp, codepal_jupyter) and their folder names, in case a
+# source-tree run makes those importable.
+FORBIDDEN = {"pygls", "lsprotocol", "tornado", "jupyter_server", "codepal_lsp", "codepal_jupyter", "lsp", "jupyter_ext"}
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "codepal"
 # The callables that import a module named by their first argument.
@@ -26,7 +28,7 @@ DOTTED = re.compile(r"^(?P<top>[A-Za-z_]\w*)(\.[A-Za-z_]\w*)+(:[\w.]+)?$")
 # Entry-point group → the top-level packages its targets may live in.
 ENTRY_POINT_LAYERS = {
     "scripts": {"codepal"},  # the `codepal` command is the core's CLI
-    "codepal.commands": {"lsp", "jupyter_ext"},  # adapters adding `codepal` subcommands
+    "codepal.commands": {"codepal_lsp", "codepal_jupyter"},  # adapters adding `codepal` subcommands
 }
 
 
@@ -77,6 +79,8 @@ def test_core_imports_no_protocol_or_server_framework() -> None:
 
 @pytest.mark.parametrize("source", [
     "import lsp.server",
+    "import codepal_lsp.server",
+    "from codepal_jupyter import handlers",
     "from jupyter_ext.app import CodepalApp",
     "import importlib\nimportlib.import_module('lsp.server').run_stdio()",
     "from importlib import import_module\nimport_module('jupyter_ext')",
@@ -84,6 +88,7 @@ def test_core_imports_no_protocol_or_server_framework() -> None:
     "import importlib.util\nimportlib.util.find_spec('lsprotocol')",
     "COMMANDS = {'lsp': ('lsp.cli', 'run the language server')}",
     "TARGET = 'jupyter_ext.app:CodepalApp'",
+    "COMMANDS = {'lsp': ('codepal_lsp.cli', 'run the language server')}",
 ])
 def test_the_check_sees_every_kind_of_import(source: str) -> None:
     assert forbidden_references(source)
@@ -101,7 +106,7 @@ def test_the_check_lets_the_core_name_itself_and_plain_words(source: str) -> Non
 
 def test_entry_points_only_plug_adapters_into_the_core() -> None:
     rows = entry_points()
-    assert ("codepal.commands", "lsp", "lsp.cli") in rows
+    assert ("codepal.commands", "lsp", "codepal_lsp.cli") in rows
     for group, name, target in rows:
         module = target.split(":")[0]
         assert group in ENTRY_POINT_LAYERS, f"{group}: an entry-point group this test has no layer rule for"
