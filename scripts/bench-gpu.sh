@@ -68,6 +68,16 @@ install_wheels() {
   say "installed $(ls "$SITE" | grep -c dist-info) packages into $SITE in $((SECONDS - started)) s"
 }
 
+install_codepal() {
+  # The adapters install under their own names (codepal_lsp, codepal_jupyter) and `codepal lsp` is found
+  # through the package's entry points, so a source tree on PYTHONPATH is not enough: install this tree
+  # (no registry needed: --no-index, its dependencies come with --wheels or are there already).
+  "$PYTHON" -c "import codepal_lsp" 2>/dev/null && return 0
+  mkdir -p "$SITE"
+  "$PYTHON" -m pip install -q --no-index --no-deps --no-build-isolation --no-compile --target "$SITE" "$repo"
+  say "installed codepal from $repo into $SITE"
+}
+
 served_model() {  # sets $served (not in a subshell: it adds a vLLM flag)
   if [ -n "$model" ]; then served=$model; return; fi
   if [ ! -f "$tokenizer/tokenizer.json" ]; then codepal make-test-model --if-missing "$tokenizer" >&2; fi
@@ -78,6 +88,7 @@ served_model() {  # sets $served (not in a subshell: it adds a vLLM flag)
 
 start_engine() {
   install_wheels
+  install_codepal
   local served started=$SECONDS
   served_model
   { echo "## before start"; codepal doctor --model "$served" 2>&1; } > "$out/doctor.txt" || true
