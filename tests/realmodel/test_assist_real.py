@@ -2,7 +2,8 @@
 saying that the demo model stands in for R1.
 
 Fix: each small buggy program comes with its check (it runs and its assertion passes). Whatever the model
-answers, the file ends either fixed and passing, or refused and byte-identical: never damaged."""
+answers, the file ends either fixed and passing with its check unchanged (deleting the `assert` is no fix),
+or refused and byte-identical: never damaged."""
 
 from __future__ import annotations
 
@@ -61,6 +62,9 @@ def test_fix_leaves_each_program_fixed_and_passing_or_untouched(demo_bed: DemoBe
         took = time.monotonic() - started
         after = path.read_bytes()
         if fix.returncode == 0:
+            checks = [line for line in source.splitlines() if line.startswith("assert ")]
+            kept = after.decode().splitlines()
+            assert all(line in kept for line in checks), f"{name}: the check was changed or deleted:\n{after.decode()}"
             check = run_python(path)
             assert check.returncode == 0, f"{name}: written but still failing:\n{after.decode()}\n{check.stderr}"
             outcomes[name] = f"fixed in {took:.1f} s"
