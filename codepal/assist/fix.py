@@ -178,12 +178,12 @@ def fixed_from_candidates(region: Region, candidates: list[Candidate], language:
 
 
 def failing_lines(problem: Problem | None) -> frozenset[int]:
-    """The document lines the error points at: the problem's line (a diagnostic's, the traceback's frame
-    in the file or cell) and, in a notebook, every frame of the cell that ran (a call and the function's
-    line it failed in)."""
+    """The document lines the error points at: the problem's line (a diagnostic's, all it spans, or the
+    traceback's frame in the file or cell) and, in a notebook, every frame of the cell that ran (a call
+    and the function's line it failed in). The fix must change one of them."""
     if problem is None:
         return frozenset()
     lines = set(cell_frame_lines(problem.traceback))
     if problem.line is not None:
-        lines.add(problem.line)
+        lines.update(range(problem.line, max(problem.line, problem.end_line or 0) + 1))
     return frozenset(lines)

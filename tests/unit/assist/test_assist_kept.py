@@ -138,8 +138,21 @@ def test_the_failing_lines_come_from_each_surface() -> None:
     assert failing_lines(Problem("AttributeError", line=4, traceback=traceback)) == {4, 1}
     # LSP: the diagnostic's line; CLI: the innermost frame of the file being fixed.
     assert failing_lines(Problem("undefined name 'x'", line=7)) == {7}
+    assert failing_lines(Problem("Argument of type ...", line=7, end_line=9)) == {7, 8, 9}
     assert failing_lines(None) == frozenset()
     error = ('Traceback (most recent call last):\n  File "/tmp/w/prog.py", line 5, in <module>\n'
              '    assert greet("Ada")\n  File "/tmp/w/prog.py", line 2, in greet\n  File "/usr/lib/x.py", line 9\n')
     assert traceback_line(error, Path("prog.py")) == 1
     assert traceback_line(error, Path("other.py")) is None
+
+
+def test_javascript_comments_may_go_but_code_may_not() -> None:
+    doc = "// totals\nconst prices = [3, 5];\nconst count = prices.lenght;\nconsole.log(count);\n"
+    region = region_of(CodeSpan(doc, 0, len(doc), "javascript"))
+    problem = Problem("count is undefined", line=2)
+    kept = "const prices = [3, 5];\nconst count = prices.length;\nconsole.log(count);\n"
+    new, reason = fixed_document(region, f"Fixed:\n```javascript\n{kept}```\n", "javascript", problem)
+    assert new == kept, reason
+    dropped = "// totals\nconst prices = [3, 5];\nconsole.log(count);\n"
+    new, reason = fixed_document(region, f"Fixed:\n```javascript\n{dropped}```\n", "javascript", problem)
+    assert new is None and reason == "the answer deletes code instead of fixing it: `const count = prices.lenght;`"
