@@ -30,7 +30,7 @@ MAX_TRACEBACK_CHARS = 8_000
 CELL_SEPARATOR = "\n\n"
 
 # IPython ≥ 8 names the executing cell "Cell In[3], line 2"; IPython 7 marks the line "----> 2".
-_CELL_FRAME = re.compile(r"^\s*Cell In\s*\[[^\]]*\],\s*line (\d+)", re.MULTILINE)
+_CELL_FRAME = re.compile(r"^\s*Cell In\s*\[([^\]]*)\],\s*line (\d+)", re.MULTILINE)
 _ARROW = re.compile(r"^-+>\s*(\d+)", re.MULTILINE)
 _MAGIC = re.compile(r"^\s*[%!]")
 
@@ -167,10 +167,19 @@ def error_line(traceback: str, source: str = "") -> int | None:
     match = _CELL_FRAME.search(traceback) or _ARROW.search(traceback)
     if match is None:
         return None
-    line = int(match.group(1)) - 1
+    line = int(match.group(match.lastindex or 1)) - 1
     if line < 0 or (source and line >= len(split_lines(source))):
         return None  # the cell was edited since it ran
     return line
+
+
+def cell_frame_lines(traceback: str) -> list[int]:
+    """The 0-based lines of every frame of the cell that raised (the first frame's `Cell In[n]`); frames
+    of earlier cells, whose functions it called, are other code."""
+    frames = list(_CELL_FRAME.finditer(traceback))
+    if not frames:
+        return []
+    return [int(f.group(2)) - 1 for f in frames if f.group(1) == frames[0].group(1) and int(f.group(2)) > 0]
 
 
 def _bounded(traceback: str, limit: int = MAX_TRACEBACK_CHARS) -> str:

@@ -63,6 +63,7 @@ class Problem:
     line: int | None = None  # 0-based line in the document, when known
     traceback: str = ""
     error_name: str = ""
+    end_line: int | None = None  # the last line a diagnostic spans, when it spans several from `line`
 
 
 @dataclass(frozen=True)

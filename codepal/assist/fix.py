@@ -28,6 +28,7 @@ from codepal.config import AssistConfig
 from codepal.errors import BackendProtocolError
 from codepal.kernel_facts import KernelFacts, KernelVariable, prompt_lines, used_by_fix
 from codepal.languages import normalize_language
+from codepal.notebook import cell_frame_lines
 from codepal.text.fences import fenced
 from codepal.text.lines import split_lines
 from codepal.text.terminal import strip_escapes
@@ -172,5 +173,17 @@ def fixed_from_candidates(region: Region, candidates: list[Candidate], language:
                           problem: Problem | None = None, context: str = "") -> tuple[str | None, str]:
     """The same for candidates made any other way (a structured answer gives exactly one)."""
     problem_text = f"{problem.message}\n{problem.traceback}" if problem is not None else ""
-    choice = choose(region, language, candidates, problem_text, context)
+    choice = choose(region, language, candidates, problem_text, context, failing_lines(problem))
     return choice.text, choice.reason
+
+
+def failing_lines(problem: Problem | None) -> frozenset[int]:
+    """The document lines the error points at: the problem's line (a diagnostic's, all it spans, or the
+    traceback's frame in the file or cell) and, in a notebook, every frame of the cell that ran (a call
+    and the function's line it failed in). The fix must change one of them."""
+    if problem is None:
+        return frozenset()
+    lines = set(cell_frame_lines(problem.traceback))
+    if problem.line is not None:
+        lines.update(range(problem.line, max(problem.line, problem.end_line or 0) + 1))
+    return frozenset(lines)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +25,7 @@ from codepal.text.lines import line_starts
 from codepal.types import AnswerDelta, CodeSpan, ExplainResult, FixResult, Problem, ThinkingDelta
 
 READY_WAIT_S = 3.0
+_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)', re.MULTILINE)
 NOT_READY = 2
 
 
@@ -99,7 +101,7 @@ async def _explain(assistant: Assistant, span: CodeSpan, show_thinking: bool) ->
 
 
 async def _fix(assistant: Assistant, span: CodeSpan, args: argparse.Namespace, raw: bytes) -> int:
-    problem = Problem(args.error) if args.error else None
+    problem = Problem(args.error, line=traceback_line(args.error, args.file)) if args.error else None
     result: FixResult | None = None
     async for event in assistant.fix(span, problem):
         if isinstance(event, ThinkingDelta | AnswerDelta) and args.show_thinking:
@@ -121,6 +123,13 @@ async def _fix(assistant: Assistant, span: CodeSpan, args: argparse.Namespace, r
     print(f"codepal: fixed {args.file} ({result.message}); the original is in {backup_path(args.file)}",
           file=sys.stderr)
     return 0
+
+
+def traceback_line(error: str, path: Path) -> int | None:
+    """The 0-based line of the innermost traceback frame in `path` (`File ".../name.py", line 7`), so the
+    fix knows the failing line; None when the error text names no frame of that file."""
+    lines = [int(m.group(2)) - 1 for m in _FRAME.finditer(error) if Path(m.group(1)).name == path.name]
+    return lines[-1] if lines and lines[-1] >= 0 else None
 
 
 def token_summary(result: ExplainResult | FixResult) -> str:

@@ -119,7 +119,8 @@ def problem_of(diagnostics: list[types.Diagnostic]) -> Problem | None:
     if not diagnostics:
         return None
     if len(diagnostics) == 1:
-        return Problem(_describe(diagnostics[0]), line=diagnostics[0].range.start.line)
+        range_ = diagnostics[0].range
+        return Problem(_describe(diagnostics[0]), line=range_.start.line, end_line=range_.end.line)
     lines = [f"line {d.range.start.line + 1}: {_describe(d)}" for d in diagnostics]
     return Problem("\n".join(lines))
 

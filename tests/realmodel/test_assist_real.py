@@ -2,7 +2,8 @@
 saying that the demo model stands in for R1.
 
 Fix: each small buggy program comes with its check (it runs and its assertion passes). Whatever the model
-answers, the file ends either fixed and passing, or refused and byte-identical: never damaged."""
+answers, the file ends either fixed and passing with its check unchanged (deleting the `assert` is no fix),
+or refused and byte-identical: never damaged."""
 
 from __future__ import annotations
 
@@ -61,17 +62,23 @@ def test_fix_leaves_each_program_fixed_and_passing_or_untouched(demo_bed: DemoBe
         took = time.monotonic() - started
         after = path.read_bytes()
         if fix.returncode == 0:
+            checks = [line for line in source.splitlines() if line.startswith("assert ")]
+            kept = after.decode().splitlines()
+            assert all(line in kept for line in checks), f"{name}: the check was changed or deleted:\n{after.decode()}"
             check = run_python(path)
             assert check.returncode == 0, f"{name}: written but still failing:\n{after.decode()}\n{check.stderr}"
             outcomes[name] = f"fixed in {took:.1f} s"
         else:
             assert fix.returncode == 1, fix.stderr
             assert after == source.encode(), f"{name}: refused, but the file changed"
-            outcomes[name] = f"refused in {took:.1f} s ({fix.stderr.strip().removeprefix('codepal: ')[:80]})"
+            reason = fix.stderr.strip().splitlines()[-1].removeprefix("codepal: ")
+            assert reason.startswith("no safe fix found: "), fix.stderr
+            outcomes[name] = f"refused in {took:.1f} s ({reason[:160]})"
         print(f"\n{name}: {outcomes[name]}")
     fixed = sum(outcome.startswith("fixed") for outcome in outcomes.values())
+    # No floor on `fixed`: SmolLM2-135M (greedy) answers with each function copied unchanged, and its
+    # earlier "3 of 5" were the whole file with the `assert` dropped, which now counts as damage.
     print(f"\nfix: {fixed} of {len(BUGGY)} fixed and passing, the rest refused and byte-identical")
-    assert fixed >= 1, "a model that writes code fixes at least one of these"
 
 
 def test_explain_answers_in_prose_that_names_the_function(demo_bed: DemoBed, tmp_path: Path) -> None:

@@ -26,7 +26,8 @@ class Choice:
 
 
 def choose(region: Region, language: str, candidates: list[Candidate], problem: str = "",
-           context: str = "") -> Choice:
+           context: str = "", failing: frozenset[int] = frozenset()) -> Choice:
+    """`failing`: the document lines the error points at (see `verify_fix`)."""
     if not candidates:
         return Choice(None, "the answer contained no code block with the corrected code")
     start, end = target_range(region, language)
@@ -40,7 +41,7 @@ def choose(region: Region, language: str, candidates: list[Candidate], problem: 
                 continue
             text = keep_unchanged_lines(region.document, placed.text)
             verdict = verify_fix(region.document, text, language, start, end, region.first_line, problem,
-                                 context)
+                                 context, failing)
         except Exception:  # the answer is untrusted input: a shape nobody foresaw is no fix, not a crash
             log.exception("placing answer candidate %d failed", index)
             reasons.append((1, -index, "the answer's code could not be placed"))
