@@ -13,12 +13,14 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from lsp.server import LOG_FILE_ENV
 from tests.e2e.vscode.test_vscode_e2e import ARTIFACTS, _cursor, _ghost
 from tests.e2e.vscode.workbench import REPO, CodeServer, browser_page, prepared_code_server, status_of, wait_until
 from tests.realmodel.conftest import DemoBed, demo_bed  # noqa: F401  (the real-model tier's engine)
@@ -45,6 +47,14 @@ def {FUNCTION}(n):
 SETTINGS = {"codepal.completion.temperature": 0, "codepal.completion.deadline_ms": 60000,
             "codepal.completion.max_tokens_block": 96}
 SCREENSHOT_VIEWPORT = {"width": 1100, "height": 560}
+SERVER_LOG = ARTIFACTS / "real-model-server.log"
+
+
+def inline_requests(log: str) -> list[str]:
+    """What the language server's log says about each inline completion request and its answer."""
+    return [line.split(" DEBUG ", 1)[-1] for line in log.splitlines()
+            if "inline completion" in line or "no completion" in line or "the model" in line
+            or " engine " in line]
 
 
 @pytest.fixture
@@ -52,12 +62,20 @@ def code_server(demo_bed: DemoBed, tmp_path: Path,  # noqa: F811
                 monkeypatch: pytest.MonkeyPatch) -> Iterator[CodeServer]:
     for key, value in demo_bed.env.items():  # what a user without the R1 weights has
         monkeypatch.setenv(key, value)
+    # The language server's whole log (each completion request, why it answered what it did), kept.
+    SERVER_LOG.unlink(missing_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv(LOG_FILE_ENV, str(SERVER_LOG))
     with prepared_code_server(tmp_path / "code-server", demo_bed.state_dir, ARTIFACTS, "real-model") as server:
         settings = server.user_data / "User" / "settings.json"
         values = json.loads(settings.read_text())
         values.update(SETTINGS)
         settings.write_text(json.dumps(values, indent=2))
+        server.log_level = "trace"  # the client's side of each inline completion request, in its log
         yield server
+    vllm_log = demo_bed.state_dir / "vllm.log"
+    if vllm_log.exists():
+        shutil.copy(vllm_log, ARTIFACTS / "real-model-vllm.log")
 
 
 def _body_of(tree: ast.Module, name: str) -> list[ast.stmt]:
@@ -105,6 +123,7 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
             page.keyboard.press("Control+Z")
         assert indented, f"Enter did not indent the body: {_cursor(page)}"
         typed = time.monotonic()
+        timings["enter_at"] = time.strftime("%H:%M:%S", time.gmtime())  # to find it in the logs
         # The automatic request after Enter has, in some runs, never reached vLLM (none in its log); the
         # explicit trigger then answered within seconds. timings says which one showed the suggestion.
         ghost = wait_until(lambda: _ghost(page).strip(), 30, 0.1) or ""
@@ -129,8 +148,12 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
     assert saved.startswith(SOURCE + "\n    "), saved
     inserted = saved[len(SOURCE) + len("\n    "):]
     (ARTIFACTS / "real-model-suggestion.txt").write_text(inserted)
+    requests = inline_requests(SERVER_LOG.read_text() if SERVER_LOG.exists() else "")
+    requests += [line for line in code_server.extension_log().splitlines()
+                 if "inlineCompletion" in line or "cancelRequest" in line or "didChange'" in line]
     with capsys.disabled():
         print(f"\nvscode real model: {json.dumps(timings)}\nghost text shown: {ghost!r}\ninserted: {inserted!r}")
+        print("language server:\n  " + "\n  ".join(requests))
     # What Tab inserted is what was shown, line by line (the DOM drops indentation at line starts).
     shown = " ".join(ghost.split())
     assert all(" ".join(line.split()) in shown for line in inserted.splitlines() if line.strip()), (ghost, inserted)
