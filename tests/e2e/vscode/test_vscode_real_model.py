@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -48,6 +48,25 @@ SETTINGS = {"codepal.completion.temperature": 0, "codepal.completion.deadline_ms
             "codepal.completion.max_tokens_block": 96}
 SCREENSHOT_VIEWPORT = {"width": 1100, "height": 560}
 SERVER_LOG = ARTIFACTS / "real-model-server.log"
+DEADLINE_S = SETTINGS["codepal.completion.deadline_ms"] / 1000
+ASK_GRACE_S = 8  # VS Code sends its request within 50 ms of a keystroke; this is ample on a loaded CPU
+
+
+def vscode_asked(server: CodeServer) -> bool:
+    """Whether VS Code sent an inline completion request (its LSP trace, in the extension's log)."""
+    return "Sending request 'textDocument/inlineCompletion" in server.extension_log()
+
+
+def settled(read: Callable[[], str], value: str, quiet_s: float = 0.5) -> str:
+    """`value` once reading it again gives the same text for `quiet_s` (the first line of ghost text
+    and the lines under it are rendered separately)."""
+    for _ in range(20):
+        time.sleep(quiet_s)
+        again = read()
+        if again == value:
+            return value
+        value = again
+    return value
 
 
 def inline_requests(log: str) -> list[str]:
@@ -95,7 +114,9 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
     started = time.monotonic()
     code_server.start(workspace)
 
+    console: list[str] = []
     with browser_page(ARTIFACTS) as page:
+        page.on("console", lambda message: console.append(f"{time.strftime('%H:%M:%S', time.gmtime())} {message.text}"))
         page.set_viewport_size(SCREENSHOT_VIEWPORT)
         page.goto(code_server.url(workspace))
         page.locator(".monaco-workbench").wait_for(timeout=60_000)
@@ -124,13 +145,17 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
         assert indented, f"Enter did not indent the body: {_cursor(page)}"
         typed = time.monotonic()
         timings["enter_at"] = time.strftime("%H:%M:%S", time.gmtime())  # to find it in the logs
-        # The automatic request after Enter has, in some runs, never reached vLLM (none in its log); the
-        # explicit trigger then answered within seconds. timings says which one showed the suggestion.
-        ghost = wait_until(lambda: _ghost(page).strip(), 30, 0.1) or ""
-        if not ghost:  # once more, explicitly (the test profile binds Alt+\ to the trigger)
+        # VS Code at times sends no inline completion request after the Enter (its trace shows the
+        # didChange and no request; see `vscode_asked`): then, as a user would, the explicit trigger.
+        # A request that VS Code did send is codepal's to answer, however slowly the shared CPU decodes
+        # (up to the deadline): it is never cancelled by an explicit trigger, which would start it again.
+        ghost = wait_until(lambda: _ghost(page).strip(), ASK_GRACE_S, 0.1) or ""
+        timings["vscode_asked"] = vscode_asked(code_server)
+        if not ghost and not timings["vscode_asked"]:
             timings["retriggered_after_s"] = round(time.monotonic() - typed, 1)
-            page.keyboard.press("Alt+\\")
-            ghost = wait_until(lambda: _ghost(page).strip(), 90, 0.1) or ""
+            page.keyboard.press("Alt+\\")  # the test profile binds it to the trigger
+        ghost = ghost or wait_until(lambda: _ghost(page).strip(), DEADLINE_S + 15, 0.1) or ""
+        ghost = settled(lambda: _ghost(page).strip(), ghost)
         timings["time_to_ghost_text_s"] = round(time.monotonic() - typed, 1)
         page.screenshot(path=str(ARTIFACTS / "20-real-ghost-text.png"))
         assert ghost, "no ghost text from the real model (see test-artifacts/vscode/20-real-ghost-text.png)"
@@ -143,6 +168,7 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
         saved = wait_until(lambda: main_py.read_text() != SOURCE and main_py.read_text(), 10)
         page.screenshot(path=str(ARTIFACTS / "21-real-accepted.png"))
     timings["total_s"] = round(time.monotonic() - started, 1)
+    (ARTIFACTS / "real-model-browser-console.log").write_text("\n".join(console))
 
     assert saved, "Ctrl+S did not save the accepted suggestion"
     assert saved.startswith(SOURCE + "\n    "), saved
