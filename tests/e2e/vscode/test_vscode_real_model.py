@@ -48,6 +48,8 @@ SETTINGS = {"codepal.completion.temperature": 0, "codepal.completion.deadline_ms
             "codepal.completion.max_tokens_block": 96}
 SCREENSHOT_VIEWPORT = {"width": 1100, "height": 560}
 SERVER_LOG = ARTIFACTS / "real-model-server.log"
+FOCUS_JS = """() => `${document.hasFocus()} ${document.activeElement?.tagName}.${document.activeElement?.className}`
+  + ` ${document.querySelector('.monaco-editor.focused') !== null}`"""
 DEADLINE_S = SETTINGS["codepal.completion.deadline_ms"] / 1000
 ASK_GRACE_S = 8  # VS Code sends its request within 50 ms of a keystroke; this is ample on a loaded CPU
 
@@ -144,9 +146,16 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
             page.keyboard.press("Control+Z")
         assert indented, f"Enter did not indent the body: {_cursor(page)}"
         typed = time.monotonic()
+        # Where the browser's focus is when the request should go out (VS Code stops inline suggestions
+        # in an editor it takes to be unfocused).
+        timings["focus"] = page.evaluate(FOCUS_JS)
         timings["enter_at"] = time.strftime("%H:%M:%S", time.gmtime())  # to find it in the logs
-        # VS Code at times sends no inline completion request after the Enter (its trace shows the
-        # didChange and no request; see `vscode_asked`): then, as a user would, the explicit trigger.
+        # VS Code (code-server 4.100.3) at times sends no inline completion request after the Enter:
+        # in 6 of 19 runs the language server logged no request (5 of them with VS Code's LSP trace: the
+        # didChange and no request after it), although the browser's focus was in the editor's textarea.
+        # In those runs VS Code also sent no textDocument/codeAction when the file opened, which it did in
+        # every other run: the editor apparently did not have codepal's providers yet, and VS Code does
+        # not ask again when they arrive. Then, as a user would, the explicit trigger (`vscode_asked`).
         # A request that VS Code did send is codepal's to answer, however slowly the shared CPU decodes
         # (up to the deadline): it is never cancelled by an explicit trigger, which would start it again.
         ghost = wait_until(lambda: _ghost(page).strip(), ASK_GRACE_S, 0.1) or ""
