@@ -151,7 +151,7 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
         timings["focus"] = page.evaluate(FOCUS_JS)
         timings["enter_at"] = time.strftime("%H:%M:%S", time.gmtime())  # to find it in the logs
         # VS Code (code-server 4.100.3) at times sends no inline completion request after the Enter:
-        # in 6 of 19 runs the language server logged no request (5 of them with VS Code's LSP trace: the
+        # in 7 of 21 runs the language server logged no request (6 of them with VS Code's LSP trace: the
         # didChange and no request after it), although the browser's focus was in the editor's textarea.
         # In those runs VS Code also sent no textDocument/codeAction when the file opened, which it did in
         # every other run: the editor apparently did not have codepal's providers yet, and VS Code does
