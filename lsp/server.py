@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUS_NOTIFICATION = "codepal/status"
+# A file that gets the server's whole log, DEBUG included (each completion request and its answer):
+# the editor's output channel shows INFO and up only. For diagnosing, and for the end-to-end tests.
+LOG_FILE_ENV = "CODEPAL_LSP_LOG_FILE"
 _ENCODINGS: dict[str, PositionEncoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
 
@@ -81,6 +85,7 @@ class CodepalServer(LanguageServer):
     def engine_changed(self, state: EngineState, message: str) -> None:
         status = self.assistant.status() if self.assistant else {"state": state.value}
         status["message"] = message
+        log.debug("engine %s: %s", state.value, message)
         self.protocol.notify(STATUS_NOTIFICATION, status)
         self.window_log_message(types.LogMessageParams(types.MessageType.Info, f"engine {state.value}: {message}"))
 
@@ -116,6 +121,23 @@ def create_server() -> CodepalServer:
     return server
 
 
+def log_to_file(path: str) -> None:
+    """The whole log (DEBUG) also into `path`, when one is given; stderr keeps its own level."""
+    if not path:
+        return
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for existing in root.handlers:  # stderr stays at the level it had
+        if existing.level == logging.NOTSET:
+            existing.setLevel(root.level)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    for noisy in ("httpcore", "asyncio", "filelock", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.INFO)
+
+
 def run_stdio() -> None:
     # stdout is the protocol: everything else goes to stderr (and the editor's log).
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -128,6 +150,7 @@ def run_stdio() -> None:
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    log_to_file(os.environ.get(LOG_FILE_ENV, ""))
     server = create_server()
     try:
         server.start_io()

@@ -109,6 +109,7 @@ class CompletionService:
         """A suggestion at the cursor, or None. Never raises for backend trouble: it answers empty."""
         self.stats.requests += 1
         if not self.enabled_for(request.language) or "\x00" in request.text:
+            log.debug("no completion: off for %s", request.language)
             return None
         offset = max(0, min(request.offset, len(request.text)))
         prefix, suffix = request.text[:offset], request.text[offset:]
@@ -119,14 +120,17 @@ class CompletionService:
                 self.policy.cancel(key)  # a stale request for this document is not needed any more
             return Completion(cached, from_cache=True)
         if client is None:
+            log.debug("no completion: the engine is not ready")
             return None
         started = time.monotonic()
         result = await self.policy.run(key or request.uri or "default", lambda: self._ask(request, client))
         if result is None:
+            log.debug("no completion: superseded by a newer request")
             self.stats.superseded += 1
             return None
         self.stats.latency.add((time.monotonic() - started) * 1000)
         if not result:
+            log.debug("no completion: nothing left after post-processing")
             self.stats.empty += 1
             return None
         self.cache.put(prefix, suffix, result)
@@ -139,8 +143,11 @@ class CompletionService:
             log.info("no completion: %s", exc)
             return ""
         self.stats.model_requests += 1
+        log.debug("asking the model: %d prompt characters, max_tokens %d", len(prepared.rendered.prompt),
+                  prepared.max_tokens)
         started = time.monotonic()
         raw = restore(await self._generate(prepared, client), prepared.healed)
+        log.debug("the model answered %d characters in %.0f ms", len(raw), (time.monotonic() - started) * 1000)
         self.policy.note_latency(time.monotonic() - started)
         ctx = prepared.context
         return postprocess(ctx.prefix, ctx.suffix, raw, ctx.language,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+
 from lsprotocol import types
 
 from codepal.text.fences import fenced
@@ -10,6 +14,7 @@ from ..convert import completion_request, offset_of, position_of
 from ..server import CodepalServer
 
 SOURCE = "codepal"
+log = logging.getLogger(__name__)
 FILTER_CHARS = 40  # how far back the word the client filters by is looked for
 
 
@@ -28,11 +33,24 @@ def register(server: CodepalServer) -> None:
         empty = types.InlineCompletionList(items=[])
         doc = ls.documents.get(params.text_document.uri)
         if doc is None or ls.assistant is None:
+            log.debug("inline completion: no document or no assistant yet")
             return empty
         offset = offset_of(ls, doc, params.position)
-        completion = await ls.assistant.complete(completion_request(ls, doc, offset), key=doc.uri)
+        started = time.monotonic()
+        where = f"{params.position.line + 1}:{params.position.character + 1} v{doc.version}"
+        log.debug("inline completion at %s (%s)", where, params.context.trigger_kind.name)
+        try:
+            completion = await ls.assistant.complete(completion_request(ls, doc, offset), key=doc.uri)
+        except asyncio.CancelledError:
+            log.debug("inline completion at %s: cancelled by the client after %.0f ms", where,
+                      (time.monotonic() - started) * 1000)
+            raise
+        elapsed_ms = (time.monotonic() - started) * 1000
         if completion is None or not completion.text:
+            log.debug("inline completion at %s: empty after %.0f ms", where, elapsed_ms)
             return empty
+        log.debug("inline completion at %s: %d characters%s after %.0f ms", where, len(completion.text),
+                  " (cache)" if completion.from_cache else "", elapsed_ms)
         cursor = position_of(ls, doc, offset)
         item = types.InlineCompletionItem(insert_text=completion.text, range=types.Range(start=cursor, end=cursor))
         return types.InlineCompletionList(items=[item])

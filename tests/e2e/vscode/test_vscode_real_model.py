@@ -13,12 +13,14 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from lsp.server import LOG_FILE_ENV
 from tests.e2e.vscode.test_vscode_e2e import ARTIFACTS, _cursor, _ghost
 from tests.e2e.vscode.workbench import REPO, CodeServer, browser_page, prepared_code_server, status_of, wait_until
 from tests.realmodel.conftest import DemoBed, demo_bed  # noqa: F401  (the real-model tier's engine)
@@ -45,6 +47,35 @@ def {FUNCTION}(n):
 SETTINGS = {"codepal.completion.temperature": 0, "codepal.completion.deadline_ms": 60000,
             "codepal.completion.max_tokens_block": 96}
 SCREENSHOT_VIEWPORT = {"width": 1100, "height": 560}
+SERVER_LOG = ARTIFACTS / "real-model-server.log"
+FOCUS_JS = """() => `${document.hasFocus()} ${document.activeElement?.tagName}.${document.activeElement?.className}`
+  + ` ${document.querySelector('.monaco-editor.focused') !== null}`"""
+DEADLINE_S = SETTINGS["codepal.completion.deadline_ms"] / 1000
+ASK_GRACE_S = 8  # VS Code sends its request within 50 ms of a keystroke; this is ample on a loaded CPU
+
+
+def vscode_asked(server: CodeServer) -> bool:
+    """Whether VS Code sent an inline completion request (its LSP trace, in the extension's log)."""
+    return "Sending request 'textDocument/inlineCompletion" in server.extension_log()
+
+
+def settled(read: Callable[[], str], value: str, quiet_s: float = 0.5) -> str:
+    """`value` once reading it again gives the same text for `quiet_s` (the first line of ghost text
+    and the lines under it are rendered separately)."""
+    for _ in range(20):
+        time.sleep(quiet_s)
+        again = read()
+        if again == value:
+            return value
+        value = again
+    return value
+
+
+def inline_requests(log: str) -> list[str]:
+    """What the language server's log says about each inline completion request and its answer."""
+    return [line.split(" DEBUG ", 1)[-1] for line in log.splitlines()
+            if "inline completion" in line or "no completion" in line or "the model" in line
+            or " engine " in line]
 
 
 @pytest.fixture
@@ -52,12 +83,20 @@ def code_server(demo_bed: DemoBed, tmp_path: Path,  # noqa: F811
                 monkeypatch: pytest.MonkeyPatch) -> Iterator[CodeServer]:
     for key, value in demo_bed.env.items():  # what a user without the R1 weights has
         monkeypatch.setenv(key, value)
+    # The language server's whole log (each completion request, why it answered what it did), kept.
+    SERVER_LOG.unlink(missing_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv(LOG_FILE_ENV, str(SERVER_LOG))
     with prepared_code_server(tmp_path / "code-server", demo_bed.state_dir, ARTIFACTS, "real-model") as server:
         settings = server.user_data / "User" / "settings.json"
         values = json.loads(settings.read_text())
         values.update(SETTINGS)
         settings.write_text(json.dumps(values, indent=2))
+        server.log_level = "trace"  # the client's side of each inline completion request, in its log
         yield server
+    vllm_log = demo_bed.state_dir / "vllm.log"
+    if vllm_log.exists():
+        shutil.copy(vllm_log, ARTIFACTS / "real-model-vllm.log")
 
 
 def _body_of(tree: ast.Module, name: str) -> list[ast.stmt]:
@@ -77,7 +116,9 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
     started = time.monotonic()
     code_server.start(workspace)
 
+    console: list[str] = []
     with browser_page(ARTIFACTS) as page:
+        page.on("console", lambda message: console.append(f"{time.strftime('%H:%M:%S', time.gmtime())} {message.text}"))
         page.set_viewport_size(SCREENSHOT_VIEWPORT)
         page.goto(code_server.url(workspace))
         page.locator(".monaco-workbench").wait_for(timeout=60_000)
@@ -105,13 +146,25 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
             page.keyboard.press("Control+Z")
         assert indented, f"Enter did not indent the body: {_cursor(page)}"
         typed = time.monotonic()
-        # The automatic request after Enter has, in some runs, never reached vLLM (none in its log); the
-        # explicit trigger then answered within seconds. timings says which one showed the suggestion.
-        ghost = wait_until(lambda: _ghost(page).strip(), 30, 0.1) or ""
-        if not ghost:  # once more, explicitly (the test profile binds Alt+\ to the trigger)
+        # Where the browser's focus is when the request should go out (VS Code stops inline suggestions
+        # in an editor it takes to be unfocused).
+        timings["focus"] = page.evaluate(FOCUS_JS)
+        timings["enter_at"] = time.strftime("%H:%M:%S", time.gmtime())  # to find it in the logs
+        # VS Code (code-server 4.100.3) at times sends no inline completion request after the Enter:
+        # in 7 of 21 runs the language server logged no request (6 of them with VS Code's LSP trace: the
+        # didChange and no request after it), although the browser's focus was in the editor's textarea.
+        # In those runs VS Code also sent no textDocument/codeAction when the file opened, which it did in
+        # every other run: the editor apparently did not have codepal's providers yet, and VS Code does
+        # not ask again when they arrive. Then, as a user would, the explicit trigger (`vscode_asked`).
+        # A request that VS Code did send is codepal's to answer, however slowly the shared CPU decodes
+        # (up to the deadline): it is never cancelled by an explicit trigger, which would start it again.
+        ghost = wait_until(lambda: _ghost(page).strip(), ASK_GRACE_S, 0.1) or ""
+        timings["vscode_asked"] = vscode_asked(code_server)
+        if not ghost and not timings["vscode_asked"]:
             timings["retriggered_after_s"] = round(time.monotonic() - typed, 1)
-            page.keyboard.press("Alt+\\")
-            ghost = wait_until(lambda: _ghost(page).strip(), 90, 0.1) or ""
+            page.keyboard.press("Alt+\\")  # the test profile binds it to the trigger
+        ghost = ghost or wait_until(lambda: _ghost(page).strip(), DEADLINE_S + 15, 0.1) or ""
+        ghost = settled(lambda: _ghost(page).strip(), ghost)
         timings["time_to_ghost_text_s"] = round(time.monotonic() - typed, 1)
         page.screenshot(path=str(ARTIFACTS / "20-real-ghost-text.png"))
         assert ghost, "no ghost text from the real model (see test-artifacts/vscode/20-real-ghost-text.png)"
@@ -124,13 +177,18 @@ def test_real_ghost_text_is_code_and_tab_inserts_it(code_server: CodeServer, tmp
         saved = wait_until(lambda: main_py.read_text() != SOURCE and main_py.read_text(), 10)
         page.screenshot(path=str(ARTIFACTS / "21-real-accepted.png"))
     timings["total_s"] = round(time.monotonic() - started, 1)
+    (ARTIFACTS / "real-model-browser-console.log").write_text("\n".join(console))
 
     assert saved, "Ctrl+S did not save the accepted suggestion"
     assert saved.startswith(SOURCE + "\n    "), saved
     inserted = saved[len(SOURCE) + len("\n    "):]
     (ARTIFACTS / "real-model-suggestion.txt").write_text(inserted)
+    requests = inline_requests(SERVER_LOG.read_text() if SERVER_LOG.exists() else "")
+    requests += [line for line in code_server.extension_log().splitlines()
+                 if "inlineCompletion" in line or "cancelRequest" in line or "didChange'" in line]
     with capsys.disabled():
         print(f"\nvscode real model: {json.dumps(timings)}\nghost text shown: {ghost!r}\ninserted: {inserted!r}")
+        print("language server:\n  " + "\n  ".join(requests))
     # What Tab inserted is what was shown, line by line (the DOM drops indentation at line starts).
     shown = " ".join(ghost.split())
     assert all(" ".join(line.split()) in shown for line in inserted.splitlines() if line.strip()), (ghost, inserted)

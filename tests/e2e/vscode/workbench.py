@@ -104,6 +104,9 @@ class CodeServer:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # "trace" puts the LSP traffic that `codepal.trace.server` reports (each request, response and
+    # $/cancelRequest, with times) into the extension's log: its output channel shows info and up otherwise.
+    log_level: str | None = None
 
     @property
     def user_data(self) -> Path:
@@ -138,7 +141,8 @@ class CodeServer:
         self.process = subprocess.Popen(
             [*self._base_args(), "--auth", "none", "--bind-addr", f"127.0.0.1:{self.port}",
              "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
-             "--disable-getting-started-override", str(workspace)],
+             "--disable-getting-started-override", *(["--log", self.log_level] if self.log_level else []),
+             str(workspace)],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         while time.monotonic() - t0 < timeout:
