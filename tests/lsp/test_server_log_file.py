@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lsp.server import LOG_FILE_ENV
+from codepal_lsp.server import LOG_FILE_ENV
 from tests.support.raw_lsp import RawLsp
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from lsp.server import LOG_FILE_ENV
+from codepal_lsp.server import LOG_FILE_ENV
 from tests.e2e.vscode.test_vscode_e2e import ARTIFACTS, _cursor, _ghost
 from tests.e2e.vscode.workbench import REPO, CodeServer, browser_page, prepared_code_server, status_of, wait_until
 from tests.realmodel.conftest import DemoBed, demo_bed  # noqa: F401  (the real-model tier's engine)
