@@ -24,6 +24,7 @@ from codepal.text.lines import split_lines
 SIMILAR = 0.6  # difflib ratio above which an added line is the old one modified
 _NO_OP = frozenset({"pass", "...", ";"})
 _UNBOUND_LOCAL = re.compile(r"local variable '(\w+)'")  # UnboundLocalError, both wordings
+_CHECK = re.compile(r"^assert\b")  # a check line (Python's assert statement)
 _ASSIGNMENT = re.compile(r"^(?:let |const |var )?\w+\s*(?::[^=]*)?=(?!=)\s*(.+?);?$")
 
 
@@ -48,9 +49,13 @@ def deleted_line(original: str, fixed: str, language: str, start: int, end: int)
         lost = [i for i in range(i1, i2) if i in changed_old and i not in matched_old]
         spare = [j for j in range(j1, j2) if j in added and j not in matched_new]
         inside = [old[i] for i in lost if first <= i <= last]
-        # A replace with as many spare new lines as lost old ones rewrote them: a modification.
+        # A replace with as many spare new lines as lost old ones rewrote them: a modification. But a
+        # check is not rewritten into something else: a lost `assert` needs an `assert` among the spares.
         if inside and len(lost) > len(spare):
             return inside[0]
+        checks = [line for line in inside if _CHECK.match(line)]
+        if checks and not any(_CHECK.match(new[j]) for j in spare):
+            return checks[0]
     return None
 
 
@@ -78,11 +83,13 @@ def unchanged_failing_line(original: str, fixed: str, language: str, failing: fr
     """The failing line (stripped) when the error names lines of the target and `fixed` changes none of
     them; None when it changes one, binds the undefined name the error names, or nothing applies."""
     first, last = _line_of(original, start), _line_of(original, max(start, end - 1))
-    old = [line.rstrip() for line in split_lines(original)]
+    # Compared without trailing comments: `x.splt(' ')  # <-- error here` still fails the same way.
+    opener = _line_comment(language)
+    old = [_without_comment(line, opener).rstrip() for line in split_lines(original)]
     lines = sorted(i for i in failing if first <= i <= last and i < len(old) and old[i].strip())
     if not lines:
         return None
-    new = [line.rstrip() for line in split_lines(fixed)]
+    new = [_without_comment(line, opener).rstrip() for line in split_lines(fixed)]
     kept: set[int] = set()
     for tag, i1, i2, _, _ in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -93,6 +100,32 @@ def unchanged_failing_line(original: str, fixed: str, language: str, failing: fr
     if any(name_uses(fixed, language, n)[0] > name_uses(original, language, n)[0] for n in names):
         return None  # the fix defines or imports the name elsewhere: the failing line may stay
     return old[lines[0]].strip()
+
+
+def _line_comment(language: str) -> str | None:
+    found = lookup(language)
+    return found.comments.line if found is not None else None
+
+
+def _without_comment(line: str, opener: str | None) -> str:
+    """`line` up to its line comment, if it has one outside a string literal (quotes `'`, `"`, `` ` ``)."""
+    if not opener or opener not in line:
+        return line
+    quote = ""
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"`":
+            quote = char
+        elif line.startswith(opener, i):
+            return line[:i]
+        i += 1
+    return line
 
 
 def _part_of(old: str, new: str) -> bool:

@@ -156,3 +156,30 @@ def test_javascript_comments_may_go_but_code_may_not() -> None:
     dropped = "// totals\nconst prices = [3, 5];\nconsole.log(count);\n"
     new, reason = fixed_document(region, f"Fixed:\n```javascript\n{dropped}```\n", "javascript", problem)
     assert new is None and reason == "the answer deletes code instead of fixing it: `const count = prices.lenght;`"
+
+
+def test_an_assert_rewritten_into_a_call_is_refused() -> None:
+    """Seen with SmolLM2-135M: the check turned into a call that prints, the misspelt name left for later."""
+    program = "def greet(name):\n    return 'Hello, ' + nme\n\n\nassert greet('Ada') == 'Hello, Ada'\n"
+    problem = Problem("NameError: name 'nme' is not defined", line=1)
+    answer = block("def greet(name):\n    return 'Hello, ' + name\n\n\n"
+                   "print(greet(name='Ada'))  # This will print Hello, Ada\n")
+    new, reason = fix_cell(program, answer, problem)
+    assert new is None and reason == "the answer deletes code instead of fixing it: " \
+                                     "`assert greet('Ada') == 'Hello, Ada'`"
+    new, reason = fix_cell(program, block(program.replace("+ nme", "+ name")), problem)
+    assert new == program.replace("+ nme", "+ name"), reason
+
+
+def test_a_comment_added_to_the_failing_line_does_not_change_it() -> None:
+    cell = "text = 'a b'\nwords = text.splt(' ')\nprint(words)\n"
+    problem = Problem("AttributeError: 'str' object has no attribute 'splt'", line=1, error_name="AttributeError")
+    answer = block("text = 'a b'\nwords = text.splt(' ')  # <-- Error: splt is not a method\nprint(words)\n")
+    new, reason = fix_cell(cell, answer, problem)
+    assert new is None and reason == "the answer leaves the failing line unchanged: `words = text.splt(' ')`"
+    new, reason = fix_cell(cell, block(cell.replace("splt", "split")), problem)
+    assert new == cell.replace("splt", "split"), reason
+    hashed = "label = '#' + str(n)\n"  # a `#` inside a string is code, not a comment
+    new, reason = fix_cell(hashed, block("label = '#' + str(1)\n"),
+                           Problem("NameError: name 'n' is not defined", line=0))
+    assert new == "label = '#' + str(1)\n", reason
