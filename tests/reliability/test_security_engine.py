@@ -27,22 +27,12 @@ from codepal.engine import Engine, EngineInfo
 from codepal.errors import ConfigError
 from tests.reliability.conftest import FakeVllm
 from tests.reliability.peer import LspPeer
+from tests.support.listeners import listeners
 from tests.support.socket_guard import SocketGuard
 
 pytestmark = pytest.mark.reliability
 Figure = Callable[[str], None]
 LOOPBACK = ("127.0.0.1", "::1")
-
-
-def listeners(processes: list[psutil.Process]) -> list[str]:
-    found = []
-    for proc in processes:
-        try:
-            found += [f"{c.laddr.ip}:{c.laddr.port}" for c in proc.net_connections("inet")
-                      if c.status == psutil.CONN_LISTEN]
-        except psutil.Error:
-            continue
-    return found
 
 
 def argv_holding(secret: str) -> list[int]:
