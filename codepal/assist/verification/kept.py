@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from codepal.assist.placement.names import name_uses
 from codepal.assist.placement.structure import structure
 from codepal.assist.verification.undefined import undefined_names
+from codepal.complete.postprocess.lexer import without_line_comment
 from codepal.languages import lookup
 from codepal.text.lines import split_lines
 
@@ -84,12 +85,11 @@ def unchanged_failing_line(original: str, fixed: str, language: str, failing: fr
     them; None when it changes one, binds the undefined name the error names, or nothing applies."""
     first, last = _line_of(original, start), _line_of(original, max(start, end - 1))
     # Compared without trailing comments: `x.splt(' ')  # <-- error here` still fails the same way.
-    opener = _line_comment(language)
-    old = [_without_comment(line, opener).rstrip() for line in split_lines(original)]
+    old = [without_line_comment(line, language).rstrip() for line in split_lines(original)]
     lines = sorted(i for i in failing if first <= i <= last and i < len(old) and old[i].strip())
     if not lines:
         return None
-    new = [_without_comment(line, opener).rstrip() for line in split_lines(fixed)]
+    new = [without_line_comment(line, language).rstrip() for line in split_lines(fixed)]
     kept: set[int] = set()
     for tag, i1, i2, _, _ in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -100,32 +100,6 @@ def unchanged_failing_line(original: str, fixed: str, language: str, failing: fr
     if any(name_uses(fixed, language, n)[0] > name_uses(original, language, n)[0] for n in names):
         return None  # the fix defines or imports the name elsewhere: the failing line may stay
     return old[lines[0]].strip()
-
-
-def _line_comment(language: str) -> str | None:
-    found = lookup(language)
-    return found.comments.line if found is not None else None
-
-
-def _without_comment(line: str, opener: str | None) -> str:
-    """`line` up to its line comment, if it has one outside a string literal (quotes `'`, `"`, `` ` ``)."""
-    if not opener or opener not in line:
-        return line
-    quote = ""
-    i = 0
-    while i < len(line):
-        char = line[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"`":
-            quote = char
-        elif line.startswith(opener, i):
-            return line[:i]
-        i += 1
-    return line
 
 
 def _part_of(old: str, new: str) -> bool:

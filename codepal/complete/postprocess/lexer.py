@@ -79,6 +79,17 @@ def _token_re(style: Style, plain: bool = False) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
+def without_line_comment(line: str, language: str) -> str:
+    """`line` up to its line comment, if one starts outside the language's strings (`'#' + s` stays)."""
+    style = style_for(language)
+    if style.line_comment not in line:
+        return line
+    for m in _token_re(style, plain=True).finditer(line):
+        if m.group().startswith(style.line_comment):
+            return line[: m.start()]
+    return line
+
+
 @cache
 def _string_re(delim: str, raw: bool) -> re.Pattern[str]:
     escape = "" if raw else r"\\[\s\S]|"
