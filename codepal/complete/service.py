@@ -109,7 +109,7 @@ class CompletionService:
         """A suggestion at the cursor, or None. Never raises for backend trouble: it answers empty."""
         self.stats.requests += 1
         if not self.enabled_for(request.language) or "\x00" in request.text:
-            log.debug("no completion: off for %s", request.language)
+            log.debug("no completion: off for %s, or binary content", request.language)
             return None
         offset = max(0, min(request.offset, len(request.text)))
         prefix, suffix = request.text[:offset], request.text[offset:]
