@@ -206,7 +206,8 @@ class CompletionService:
 
 def without_cut_line(text: str) -> str:
     """A block answer that ran out of tokens, back to its last whole line: its last line stopped mid-way
-    (`for i in`), and a suggestion that ends there leaves the file unable to parse. An answer whose only
-    line after a break is cut gives nothing; one with no break at all is the rest of the cursor's line and
-    stays (the bracket filter closes what it opened)."""
-    return text[: text.rfind("\n")] if "\n" in text else text
+    (`for i in`), and a suggestion that ends there leaves the file unable to parse. When that line is
+    the answer's only line of code it stays, as a one-line answer cut by its budget does: it is the
+    line the user is about to write, and its start is worth accepting word by word."""
+    cut = text.rfind("\n")
+    return text[:cut] if cut >= 0 and text[:cut].strip() else text

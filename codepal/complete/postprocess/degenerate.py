@@ -1,10 +1,12 @@
 """Filter 8: drop output a small model produces when it loops or has nothing to say.
 
 Whitespace only, binary garbage, punctuation only, or a short pattern repeated many times
-(`)))))))))))))))))))))`, `a, b, a, b, a, b, a, b, a, b`) is dropped; a loop that starts after useful
-text is cut off instead of discarding everything. A line (or group of up to 3 lines) repeated 3+ times
-in a row keeps its first round: that is the model's next line, the rounds after it are the loop (on
-real code, dropping the first round too threw away correct lines: `return`, an import, a call).
+(`)))))))))))))))))))))`, `a, b, a, b, a, b, a, b, a, b`) is dropped; a loop that starts after a word
+is cut off there, however much of the answer it fills (that is where the token budget ran out, not a
+judgement on the text before it). A line (or group of up to 3 lines) repeated 3+ times in a row, or one
+line repeated nested deeper each time (`if (x) {` / `    if (x) {` / ...), keeps its first round: that is
+the model's next line, the rounds after it are the loop (on real code, dropping the first round too threw
+away correct lines: `return`, an import, a call).
 It runs on the whole output, before the block filter would hide the loop.
 """
 
@@ -14,13 +16,13 @@ import re
 from operator import eq
 
 from codepal.complete.postprocess.context import Context
-from codepal.complete.postprocess.text import squash, until_stable
+from codepal.complete.postprocess.text import leading_ws, squash, until_stable
 
 # Control characters, lone surrogates and U+FFFD: bytes that were never text, not code.
 _GARBAGE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff\ufffd]")
 _ALNUM = re.compile(r"[^\W_]")
 _WORD = re.compile(r"\S+")
-_IN_WORD = re.compile(r"(.{1,12}?)\1{4,}")
+_IN_WORD = re.compile(r"(.{1,24}?)\1{4,}")
 # Loops show early, and later text is cut by the block filter anyway: look no further than this.
 _SPAN = 2000
 _MAX_LINES = 200
@@ -90,7 +92,20 @@ def _line_run(lines: list[str]) -> int | None:
                 second = texty[k + period]
                 found = second if found is None else min(found, second)
                 break
-    return found
+    stair = _staircase(lines, texty)
+    return stair if found is None or (stair is not None and stair < found) else found
+
+
+def _staircase(lines: list[str], texty: list[int]) -> int | None:
+    """Index of the second line of one line repeated 3+ times, each deeper than the one before:
+    `if (x) {` / `    if (x) {` / `        if (x) {` is a loop however it is indented (closers and
+    `end`s that repeat while they dedent are not)."""
+    for a, b, c in zip(texty, texty[1:], texty[2:], strict=False):
+        code = lines[a].strip()
+        if code == lines[b].strip() == lines[c].strip() and _ALNUM.search(code):
+            if len(leading_ws(lines[a])) < len(leading_ws(lines[b])) < len(leading_ws(lines[c])):
+                return b
+    return None
 
 
 def _step(ctx: Context, text: str) -> str:
@@ -106,10 +121,11 @@ def _step(ctx: Context, text: str) -> str:
         return "\n".join(lines[:second_round]).rstrip()
     run = _word_run(text) or _in_word_run(text)
     if run is not None:
-        # Mostly loop: nothing worth keeping. Otherwise keep the text before the loop.
-        if 2 * len(squash(text[run[0] : run[1]])) >= len(body):
-            return ""
-        return text[: run[0]]
+        # The text before the loop is the model's prediction as good as any; nothing but the loop
+        # (not one word before it) is not worth showing. How long the loop ran does not matter: that
+        # is the token budget, not the model's answer.
+        before = text[: run[0]]
+        return before if _ALNUM.search(before) else ""
     return text
 
 

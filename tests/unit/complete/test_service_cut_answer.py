@@ -42,7 +42,8 @@ async def test_a_block_that_stopped_by_itself_is_kept_whole(fake_openai: FakeOpe
 
 @pytest.mark.parametrize(("raw", "kept"), [
     ("\n    a = 1\n    b = fo", "\n    a = 1"),
-    ("\n    for i in", ""),  # its one line was cut
+    ("\n    for i in", "\n    for i in"),  # its one line of code: kept, as a cut one-line answer is
+    ("\n\n    for i in", "\n\n    for i in"),
     ("x, y)", "x, y)"),  # the rest of the cursor's line, no break: kept
     ("done\n", "done"),
 ])
