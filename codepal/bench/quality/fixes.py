@@ -87,7 +87,8 @@ def first_block(answer: str) -> str:
     return blocks[0].code if blocks else answer.rstrip("\n")
 
 
-async def raw_side(client: ModelClient, bug: Bug, problem: Problem, config: CodepalConfig) -> tuple[str, str]:
+async def raw_side(client: ModelClient, bug: Bug, problem: Problem, config: CodepalConfig,
+                   ) -> tuple[str, str, str]:
     start, end = function_span(bug.source, bug.program.function)
     pieces = []
     async for delta in client.stream_chat(
@@ -97,10 +98,12 @@ async def raw_side(client: ModelClient, bug: Bug, problem: Problem, config: Code
     ):
         pieces.append(delta.reasoning + delta.content)
     answer = "".join(pieces)
-    return bug.source[:start] + first_block(answer) + bug.source[end:], answer
+    return bug.source[:start] + first_block(answer) + bug.source[end:], answer, ""
 
 
-async def codepal_side(client: ModelClient, bug: Bug, problem: Problem, config: CodepalConfig) -> tuple[str, str]:
+async def codepal_side(client: ModelClient, bug: Bug, problem: Problem, config: CodepalConfig,
+                       ) -> tuple[str, str, str]:
+    """The new file, the answer, and the refusal's reason ('' when codepal applied a fix)."""
     start, end = function_span(bug.source, bug.program.function)
     span = CodeSpan(bug.source, start, end, "python", uri="file:///bench/target.py")
     result: FixResult | None = None
@@ -112,7 +115,7 @@ async def codepal_side(client: ModelClient, bug: Bug, problem: Problem, config: 
             answer.append(event.text)
     assert result is not None
     after = result.new_text if result.ok and result.new_text is not None else bug.source
-    return after, ("".join(answer) or result.message)
+    return after, ("".join(answer) or result.message), "" if result.ok else result.message
 
 
 async def run(bugs: list[Bug], client: ModelClient, config: CodepalConfig, concurrency: int,
@@ -134,10 +137,11 @@ async def run(bugs: list[Bug], client: ModelClient, config: CodepalConfig, concu
                 return None
             started = time.monotonic()
             try:
-                after, answer = await (raw_side if side == "raw" else codepal_side)(client, bug, problem, config)
+                after, answer, refusal = await (raw_side if side == "raw" else codepal_side)(
+                    client, bug, problem, config)
                 error = ""
             except CodepalError as exc:  # a failed request changes nothing
-                after, answer, error = bug.source, "", f"{type(exc).__name__}: {exc}"
+                after, answer, refusal, error = bug.source, "", "", f"{type(exc).__name__}: {exc}"
             seconds = time.monotonic() - started
         outcome, check = await classify(bug, after)
         done += 1
@@ -145,7 +149,7 @@ async def run(bugs: list[Bug], client: ModelClient, config: CodepalConfig, concu
             progress(done, 2 * len(caught))
         return {"outcome": outcome, "seconds": round(seconds, 2), "error": error,
                 "check_error": check.error if check is not None else "", "answer": answer[-1500:],
-                "diff_chars": abs(len(after) - len(bug.source))}
+                "refusal": refusal, "diff_chars": abs(len(after) - len(bug.source))}
 
     jobs = [one(bug, check.problem(), side) for bug, check in caught for side in SIDES]
     results = await asyncio.gather(*jobs)
@@ -166,4 +170,7 @@ def summarise(records: list[dict[str, Any]], skipped: int = 0) -> dict[str, Any]
         out[side]["errors"] = sum(bool(r[side]["error"]) for r in records)
         out[side]["by_kind"] = {kind: sum(r[side]["outcome"] == "fixed" for r in records if r["kind"] == kind)
                                 for kind in sorted({r["kind"] for r in records})}
+        # Why codepal refused, by reason: which verification or placement step said no.
+        reasons = [r[side].get("refusal", "") for r in records]
+        out[side]["refusals"] = {reason: reasons.count(reason) for reason in sorted(set(reasons)) if reason}
     return out
