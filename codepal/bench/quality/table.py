@@ -95,7 +95,8 @@ def markdown_table(table: list[Row]) -> str:
 
 
 def breakdown(report: dict[str, Any]) -> str:
-    """Markdown: completion figures by language and by cursor kind, fixes by bug kind."""
+    """Markdown: completion figures by language and by cursor kind, fixes by bug kind, codepal's
+    refusals by reason."""
     summary = (report.get("completion") or {}).get("summary") or {}
     lines = ["| completion subset | points | shown raw / codepal | exact line | parses | accepted chars |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
@@ -112,6 +113,11 @@ def breakdown(report: dict[str, Any]) -> str:
         lines += ["", "| bug kind | bugs | fixed raw / codepal |", "| --- | ---: | ---: |"]
         lines += [f"| {kind} | {counts[kind]} | {fix['raw']['by_kind'].get(kind, 0)} / "
                   f"{fix['codepal']['by_kind'].get(kind, 0)} |" for kind in kinds]
+        refusals = fix["codepal"].get("refusals") or {}
+        if refusals:
+            lines += ["", "| codepal refused because | bugs |", "| --- | ---: |"]
+            lines += [f"| {reason.replace('|', '/')} | {count} |"
+                      for reason, count in sorted(refusals.items(), key=lambda item: (-item[1], item[0]))]
     return "\n".join(lines) + "\n"
 
 

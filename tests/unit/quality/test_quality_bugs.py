@@ -9,7 +9,7 @@ import pytest
 
 from codepal.bench.quality.bugs import BUG_KINDS, candidate_bugs, pick_bugs
 from codepal.bench.quality.checks import run_check
-from codepal.bench.quality.fixes import damaged, first_block, function_span
+from codepal.bench.quality.fixes import damaged, first_block, function_span, summarise
 from codepal.bench.quality.programs import PROGRAMS, Program
 
 SEED = Program("total", "total", '''\
@@ -92,3 +92,20 @@ def test_function_span_and_first_block() -> None:
     assert first_block("Here:\n```python\nx = 1\n```\nand\n```\ny\n```") == "x = 1"
     assert first_block("x = 2\n") == "x = 2"
     assert first_block("```python\nx = 3\n") == "x = 3"  # an unclosed fence runs to the end
+
+
+def _side(outcome: str, refusal: str = "") -> dict[str, object]:
+    return {"outcome": outcome, "seconds": 1.0, "error": "", "refusal": refusal}
+
+
+def test_the_summary_counts_refusals_by_reason() -> None:
+    refused = "no safe fix found: the fix removes code outside the code to fix"
+    records = [
+        {"kind": "off_by_one", "raw": _side("wrong_fix"), "codepal": _side("unchanged", refused)},
+        {"kind": "off_by_one", "raw": _side("fixed"), "codepal": _side("unchanged", refused)},
+        {"kind": "missing_import", "raw": _side("damaged"), "codepal": _side("fixed")},
+    ]
+    summary = summarise(records)
+    assert summary["codepal"]["refusals"] == {refused: 2}
+    assert summary["raw"]["refusals"] == {}
+    assert summary["codepal"]["by_kind"] == {"missing_import": 1, "off_by_one": 0}

@@ -56,3 +56,13 @@ def test_files_hold_the_table_and_the_terminal_shows_it(tmp_path: Path) -> None:
     printed = table.terminal_table(table.rows(report), table.title(report))
     assert printed.splitlines()[0].startswith("codepal bench --quality")
     assert any(line.startswith("completion: characters a user would accept (of 18)") for line in printed.splitlines())
+
+
+def test_the_breakdown_lists_codepal_refusals_by_reason() -> None:
+    side = {"by_kind": {"off_by_one": 0}}
+    report = {"fix": {"summary": {"bugs": 3, "raw": side,
+                                  "codepal": {**side, "refusals": {"no safe fix found: a": 1, "no safe fix found: b": 2}}},
+                      "bugs": [{"kind": "off_by_one"}] * 3}}
+    lines = table.breakdown(report).splitlines()
+    at = lines.index("| codepal refused because | bugs |")
+    assert lines[at + 2 : at + 4] == ["| no safe fix found: b | 2 |", "| no safe fix found: a | 1 |"]
