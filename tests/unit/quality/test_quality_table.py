@@ -60,8 +60,8 @@ def test_files_hold_the_table_and_the_terminal_shows_it(tmp_path: Path) -> None:
 
 def test_the_breakdown_lists_codepal_refusals_by_reason() -> None:
     side = {"by_kind": {"off_by_one": 0}}
-    report = {"fix": {"summary": {"bugs": 3, "raw": side,
-                                  "codepal": {**side, "refusals": {"no safe fix found: a": 1, "no safe fix found: b": 2}}},
+    refusals = {"no safe fix found: a": 1, "no safe fix found: b": 2}
+    report = {"fix": {"summary": {"bugs": 3, "raw": side, "codepal": {**side, "refusals": refusals}},
                       "bugs": [{"kind": "off_by_one"}] * 3}}
     lines = table.breakdown(report).splitlines()
     at = lines.index("| codepal refused because | bugs |")
