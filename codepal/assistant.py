@@ -45,6 +45,7 @@ class Assistant:
         await self.link.start()
 
     async def close(self) -> None:
+        await self.completions.warmer.close()
         await self.link.close()
 
     def release(self) -> None:
@@ -73,6 +74,16 @@ class Assistant:
         except BackendUnavailable as exc:
             self.link.report_failure(str(exc))
             return None
+
+    def document_changed(self, uri: str, snapshot: Callable[[], CompletionRequest | None],
+                         opened: bool = False) -> None:
+        """A surface opened or edited a document: its prompt may be prefilled into the engine's prefix
+        cache while the engine is idle (`completion.warm_cache`). `snapshot()` is called only then."""
+        self.completions.document_changed(
+            uri, snapshot, lambda: self.link.client if self.link.ready else None, opened)
+
+    def document_closed(self, uri: str) -> None:
+        self.completions.document_closed(uri)
 
     async def explain(self, span: CodeSpan, context: str = "",
                       kernel: KernelFacts | None = None) -> AsyncGenerator[AssistEvent, None]:
@@ -105,5 +116,6 @@ class Assistant:
                 "cache_hits": stats.cache_hits,
                 "superseded": stats.superseded,
                 "latency": stats.latency.summary(),
+                "warmup": self.completions.warmer.stats.as_dict(),
             },
         }

@@ -119,6 +119,11 @@ class CompletionConfig(_Section):
     cache_size: int = Field(256, ge=0, le=100000)
     """Suggestions kept for type-through (LRU entries)."""
 
+    warm_cache: bool = True
+    """Prefill an open document's prompt into the engine's prefix cache while the engine is idle (on open,
+    and after a pause in editing), so the next completion finds the code above its cursor cached. Costs
+    engine time while idle only; never delays a completion by more than one short slice."""
+
 
 class AssistConfig(_Section):
     thinking_budget_explain: int = Field(512, ge=0, le=32768)
