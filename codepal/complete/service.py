@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -62,7 +63,8 @@ class CompletionService:
         self.pace = EnginePace()
         self.fit_deadline = True  # size prompt and answer from the engine's measured speed
         self._at_model = 0  # completion requests at the model now (a warm-up waits for none)
-        self.warmer = CacheWarmer(busy=lambda: self._at_model > 0, completion_rate=lambda: self.pace.prefill_rate())
+        self._left_model_at = -math.inf  # when the last one left it
+        self.warmer = CacheWarmer(idle_s=self.idle_s, completion_rate=lambda: self.pace.prefill_rate())
 
     def update_config(self, config: CompletionConfig, engine: EngineConfig) -> None:
         if engine != self.engine_config:
@@ -87,6 +89,10 @@ class CompletionService:
     def enabled_for(self, language: str) -> bool:
         disabled = {normalize_language(lang) for lang in self.config.disabled_languages}
         return self.config.enabled and normalize_language(language) not in disabled
+
+    def idle_s(self) -> float:
+        """Seconds since a completion request last left the model; 0 while one is at it."""
+        return 0.0 if self._at_model else time.monotonic() - self._left_model_at
 
     def document_changed(self, uri: str, snapshot: Callable[[], CompletionRequest | None],
                          client_of: Callable[[], ModelClient | None], opened: bool = False) -> None:
@@ -189,6 +195,7 @@ class CompletionService:
             raw = restore(await self._generate(prepared, client), prepared.healed)
         finally:
             self._at_model -= 1
+            self._left_model_at = time.monotonic()
         log.debug("the model answered %d characters in %.0f ms", len(raw), (time.monotonic() - started) * 1000)
         self.policy.note_latency(time.monotonic() - started)
         ctx = prepared.context

@@ -9,8 +9,9 @@ through the end of the document, with nothing that depends on the cursor — wit
 the next completion at any line finds every block above its cursor cached.
 
 Never at a keystroke's expense:
-* it runs only while no completion request of this service is at the model, at once on open and
-  `WARM_DELAY_S` after the last change (a pause, after the pause's own completion);
+* it starts only once no completion request of this service has been at the model for
+  `QUIET_AFTER_COMPLETION_S` (a completion's answer is shown and the editor is idle), at once on open
+  otherwise, and `WARM_DELAY_S` after the last change (a pause, after the pause's own completion);
 * the prompt goes out in pieces, each a prefix of the next that adds about `PIECE_S` of prefill at the
   engine's measured rate (the warm-ups' own: new tokens over the time to their token; before any, the
   completions' `EnginePace`), and no new piece starts while a completion is at the model,
@@ -40,6 +41,7 @@ from codepal.errors import CodepalError
 log = logging.getLogger(__name__)
 
 WARM_DELAY_S = 0.5  # quiet after the last change before the document is warmed again
+QUIET_AFTER_COMPLETION_S = 0.5  # …and after the last completion left the model
 PIECE_S = 0.1  # prefill time one piece adds, at the engine's measured prefill rate
 PIECE_TOKENS_UNMEASURED = 512  # until a completion has measured the engine
 MIN_PIECE_TOKENS = 128  # vLLM's CPU block size: a smaller piece caches nothing new
@@ -82,10 +84,11 @@ PromptSource = Callable[[], Awaitable[WarmPrompt | None]]
 
 @dataclass
 class CacheWarmer:
-    """Per-document warm-up jobs of one completion service: `busy()` says whether a completion is at
-    the model; `completion_rate()` is the completions' measured prefill rate (tokens/s, None before any)."""
+    """Per-document warm-up jobs of one completion service: `idle_s()` is how long no completion has
+    been at the model (0 while one is); `completion_rate()` is the completions' measured prefill rate
+    (tokens/s, None before any)."""
 
-    busy: Callable[[], bool]
+    idle_s: Callable[[], float]
     completion_rate: Callable[[], float | None]
     stats: WarmStats = field(default_factory=WarmStats)
     _rates: deque[float] = field(default_factory=lambda: deque(maxlen=8))  # warm-ups' prefill, tokens/s
@@ -124,8 +127,8 @@ class CacheWarmer:
         again = True
         while again:
             await asyncio.sleep(delay)
-            while self.busy():
-                await asyncio.sleep(IDLE_POLL_S)
+            while (idle := self.idle_s()) < QUIET_AFTER_COMPLETION_S:
+                await asyncio.sleep(max(IDLE_POLL_S, QUIET_AFTER_COMPLETION_S - idle))
             job = self._jobs.get(uri)
             if job is None:
                 return
@@ -147,7 +150,7 @@ class CacheWarmer:
             return
         chars_per_token = len(prompt.text) / max(1, prompt.tokens)
         for piece in pieces(prompt.text, self.piece_tokens(), chars_per_token):
-            if self.busy():
+            if self.idle_s() == 0.0:  # a completion is at the model
                 self.stats.yielded += 1
                 job = self._jobs.get(uri)
                 if job is not None:
@@ -202,6 +205,8 @@ def pieces(prompt: str, piece_tokens: int, chars_per_token: float) -> list[str]:
             cut = prompt.find("\n", start + step)
             if cut < 0:
                 break
+        if cut + 1 >= len(prompt):
+            break
         out.append(prompt[: cut + 1])
         start = cut + 1
     out.append(prompt)
