@@ -79,8 +79,16 @@ class Assistant:
                          opened: bool = False) -> None:
         """A surface opened or edited a document: its prompt may be prefilled into the engine's prefix
         cache while the engine is idle (`completion.warm_cache`). `snapshot()` is called only then."""
-        self.completions.document_changed(
-            uri, snapshot, lambda: self.link.client if self.link.ready else None, opened)
+        self.completions.document_changed(uri, snapshot, self._warm_client, opened)
+
+    def _warm_client(self) -> ModelClient | None:
+        """The engine's client when warm-ups may go to it (`completion.warm_cache`; `auto`: an engine
+        codepal started, not a server given by URL)."""
+        mode = self.config.completion.warm_cache
+        info = self.link.info
+        if not self.link.ready or mode == "off" or (mode == "auto" and (info is None or info.device == "remote")):
+            return None
+        return self.link.client
 
     def document_closed(self, uri: str) -> None:
         self.completions.document_closed(uri)

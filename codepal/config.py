@@ -119,10 +119,11 @@ class CompletionConfig(_Section):
     cache_size: int = Field(256, ge=0, le=100000)
     """Suggestions kept for type-through (LRU entries)."""
 
-    warm_cache: bool = True
+    warm_cache: Literal["auto", "on", "off"] = "auto"
     """Prefill an open document's prompt into the engine's prefix cache while the engine is idle (on open,
     and after a pause in editing), so the next completion finds the code above its cursor cached. Costs
-    engine time while idle only; never delays a completion by more than one short slice."""
+    idle engine time; never delays a completion by more than one short slice. `auto`: only with an engine
+    codepal started (a server given by `engine.url` may be shared, or have no prefix cache)."""
 
 
 class AssistConfig(_Section):

@@ -98,7 +98,7 @@ class CompletionService:
                          client_of: Callable[[], ModelClient | None], opened: bool = False) -> None:
         """A document was opened or edited: warm the engine's prefix cache with its prompt once the
         engine is idle (`warmup`). `snapshot()` gives the document as it is then (None: gone)."""
-        if not self.config.warm_cache:
+        if self.config.warm_cache == "off":
             return
 
         async def prompt_of() -> WarmPrompt | None:
