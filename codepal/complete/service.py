@@ -126,7 +126,8 @@ class CompletionService:
         prefix, _ = heal(ctx.prefix)
         stable = replace(ctx, prefix=prefix, suffix="", signatures=(), scope=(), kernel=())
         text = render(stable, template).prompt
-        return WarmPrompt(text, self.counter(client.model).count(text), client, self.config.model)
+        # An estimate sizes the pieces well enough; the tokenizer would remember every version of the text.
+        return WarmPrompt(text, HeuristicCounter().count(text), client, self.config.model)
 
     def prepare(self, request: CompletionRequest, model_name: str) -> PreparedPrompt:
         """Everything before the model call (pure and fast; benchmarks time it alone)."""
