@@ -207,6 +207,7 @@ def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: d
         "warmup_generated_tokens": warm.get("generated_tokens", 0),
         "warmup_unaccounted": warm.get("unaccounted", 0),
         "warmup_yielded": warm.get("yielded", 0),
+        "warmup_stale": warm.get("stale", 0),
     }
 
 

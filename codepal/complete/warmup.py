@@ -19,6 +19,8 @@ Never at a keystroke's expense:
   an abort only between engine steps, a piece is about one step, and aborting it would lose its
   usage, which the benchmark needs to keep warm-up tokens apart from the completions' (blocks an
   aborted request had scheduled stay cached anyway: vLLM caches a block when it allocates it);
+* an edit while it warms lets it go on only through the pieces the edit left as they were (the lines
+  above the edit are what the next completion there needs); the rest waits for the next pause;
 * only a document whose whole text fits the prompt window is warmed (a longer one's window moves
   with the cursor, so there is no one prompt to warm), and the same prompt is not warmed twice.
 
@@ -59,6 +61,7 @@ class WarmStats:
     documents: int = 0  # warm-ups run to the end of the document
     too_large: int = 0  # documents not warmed: longer than the prompt window
     yielded: int = 0  # times a warm-up stopped between pieces for a completion
+    stale: int = 0  # times it stopped at a piece the document's edits had made stale
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -136,7 +139,7 @@ class CacheWarmer:
             try:
                 prompt = await prompt_of()
                 if prompt is not None:
-                    await self._warm(uri, prompt)
+                    await self._warm(uri, prompt, prompt_of)
             except CodepalError as exc:
                 log.debug("cache warm-up of %s stopped: %s", uri, exc)
             except Exception:  # a warm-up is an optimisation: it must never take anything down
@@ -145,17 +148,22 @@ class CacheWarmer:
             again, job.again = job.again, False
             delay = WARM_DELAY_S
 
-    async def _warm(self, uri: str, prompt: WarmPrompt) -> None:
+    async def _warm(self, uri: str, prompt: WarmPrompt, prompt_of: PromptSource) -> None:
         if self._warmed.get(uri) == prompt.text:
             return
         chars_per_token = len(prompt.text) / max(1, prompt.tokens)
         for piece in pieces(prompt.text, self.piece_tokens(), chars_per_token):
+            job = self._jobs.get(uri)
             if self.idle_s() == 0.0:  # a completion is at the model
                 self.stats.yielded += 1
-                job = self._jobs.get(uri)
                 if job is not None:
                     job.again = True  # go on once the completion is done
                 return
+            if job is not None and job.again:  # edited meanwhile: a piece past the edit would be stale
+                current = await prompt_of()
+                if current is None or not current.text.startswith(piece):
+                    self.stats.stale += 1
+                    return  # warmed again after the pause, with the text as it is then
             task = asyncio.ensure_future(self._send(piece, prompt.client, prompt.model))
             self._pieces.add(task)
             task.add_done_callback(self._pieces.discard)
