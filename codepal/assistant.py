@@ -45,6 +45,7 @@ class Assistant:
         await self.link.start()
 
     async def close(self) -> None:
+        await self.completions.warmer.close()
         await self.link.close()
 
     def release(self) -> None:
@@ -73,6 +74,24 @@ class Assistant:
         except BackendUnavailable as exc:
             self.link.report_failure(str(exc))
             return None
+
+    def document_changed(self, uri: str, snapshot: Callable[[], CompletionRequest | None],
+                         opened: bool = False) -> None:
+        """A surface opened or edited a document: its prompt may be prefilled into the engine's prefix
+        cache while the engine is idle (`completion.warm_cache`). `snapshot()` is called only then."""
+        self.completions.document_changed(uri, snapshot, self._warm_client, opened)
+
+    def _warm_client(self) -> ModelClient | None:
+        """The engine's client when warm-ups may go to it (`completion.warm_cache`; `auto`: an engine
+        codepal started, not a server given by URL)."""
+        mode = self.config.completion.warm_cache
+        info = self.link.info
+        if not self.link.ready or mode == "off" or (mode == "auto" and (info is None or info.device == "remote")):
+            return None
+        return self.link.client
+
+    def document_closed(self, uri: str) -> None:
+        self.completions.document_closed(uri)
 
     async def explain(self, span: CodeSpan, context: str = "",
                       kernel: KernelFacts | None = None) -> AsyncGenerator[AssistEvent, None]:
@@ -105,5 +124,6 @@ class Assistant:
                 "cache_hits": stats.cache_hits,
                 "superseded": stats.superseded,
                 "latency": stats.latency.summary(),
+                "warmup": self.completions.warmer.stats.as_dict(),
             },
         }

@@ -119,6 +119,12 @@ class CompletionConfig(_Section):
     cache_size: int = Field(256, ge=0, le=100000)
     """Suggestions kept for type-through (LRU entries)."""
 
+    warm_cache: Literal["auto", "on", "off"] = "auto"
+    """Prefill an open document's prompt into the engine's prefix cache while the engine is idle (on open,
+    and after a pause in editing), so the next completion finds the code above its cursor cached. Costs
+    idle engine time; never delays a completion by more than one short slice. `auto`: only with an engine
+    codepal started (a server given by `engine.url` may be shared, or have no prefix cache)."""
+
 
 class AssistConfig(_Section):
     thinking_budget_explain: int = Field(512, ge=0, le=32768)

@@ -62,7 +62,7 @@ def draw(report: Mapping[str, Any], path: Path, title: str = "codepal bench") ->
     ax.axhline(90, color="k", linestyle=":", linewidth=1)
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of prompt tokens from cache")
-    ax.set_title(f"Prefix cache by layout (LSP sessions: {sessions:.0f} %)")
+    ax.set_title(f"Prefix cache by layout (LSP sessions' completions: {sessions:.0f} %)")
     ax.legend(fontsize=8)
 
     ax = axes[1][0]

@@ -126,7 +126,12 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
             Row(s, "bursts with a suggestion shown",
                 f"{fmt(get(base + '.bursts_with_suggestion'))} of {fmt(get(base + '.bursts'))}"),
             Row(s, "requests running 300 ms after the answer (max)", fmt(get(base + ".running_after_300ms_max"))),
-            Row(s, "prefix-cache hit rate", fmt(get(base + ".prefix_cache_hit_rate"), percent=True)),
+            Row(s, "prefix-cache hit rate: completion requests / every request (warm-ups too)",
+                f"{fmt(get(base + '.completion_hit_rate'), percent=True)} / "
+                f"{fmt(get(base + '.prefix_cache_hit_rate'), percent=True)}"),
+            Row(s, "cache warm-ups: requests / tokens prefilled / tokens generated (not in the above)",
+                f"{fmt(get(base + '.warmup_requests'))} / {fmt(get(base + '.warmup_prefilled_tokens'))} / "
+                f"{fmt(get(base + '.warmup_generated_tokens'))}"),
         ]
     s = "Type-through"
     r += [] if get("type_through") is None else [
@@ -136,10 +141,15 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
         Row(s, "latency p95", fmt(get("type_through.latency_ms.p95"), "ms")),
     ]
     s = f"Prefix cache by prompt layout (replayed typing, block size {fmt(get('prefix_cache.block_size'))})"
-    if get("prefix_cache.hit_rate") is not None:
-        r.append(Row(s, "typing sessions: every request / after each session's first",
+    if get("prefix_cache.hit_rate_all_requests") is not None:
+        r.append(Row(s, "typing sessions: completion requests (the target's figure) / every request, warm-ups "
+                        "included / every request after each session's first",
                      f"{fmt(get('prefix_cache.hit_rate'), percent=True)} / "
+                     f"{fmt(get('prefix_cache.hit_rate_all_requests'), percent=True)} / "
                      f"{fmt(get('prefix_cache.hit_rate_after_first'), percent=True)}"))
+        r.append(Row(s, "typing sessions' cache warm-ups: requests / prompt tokens / of them prefilled (not cached)",
+                     f"{fmt(get('prefix_cache.warmup_requests'))} / {fmt(get('prefix_cache.warmup_prompt_tokens'))} / "
+                     f"{fmt(get('prefix_cache.warmup_prefilled_tokens'))}"))
     for name in ("codepal", "context_on_top", "stable_only"):
         key = f"prefix_cache.layouts.{name}"
         if get(key) is not None:

@@ -197,15 +197,33 @@ async def _typing(target: Target, fast_editor: Editor, human_editor: Editor, pla
     for mode, mode_runs in runs.items():
         if mode_runs:
             out[mode] = {**median_over_repeats(mode_runs), "runs": mode_runs}
-    hits = sum(r.get("prefix_cache_hits") or 0 for rs in runs.values() for r in rs)
-    queries = sum(r.get("prefix_cache_queries") or 0 for rs in runs.values() for r in rs)
-    later_hits = sum(r.get("prefix_cache_hits_after_first") or 0 for rs in runs.values() for r in rs)
-    later_queries = sum(r.get("prefix_cache_queries_after_first") or 0 for rs in runs.values() for r in rs)
-    out["prefix_cache"] = {"hits": hits, "queries": queries,
-                           "hit_rate": round(hits / queries, 4) if queries else None,
-                           "hits_after_first": later_hits, "queries_after_first": later_queries,
-                           "hit_rate_after_first": round(later_hits / later_queries, 4) if later_queries else None}
+    out["prefix_cache"] = prefix_cache_totals([r for rs in runs.values() for r in rs])
     return out
+
+
+def prefix_cache_totals(sessions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The typing sessions' prefix cache together. `hit_rate` (the target's figure) is over the completion
+    requests' prompt tokens, what the user waits for; `hit_rate_all_requests` is vLLM's own, cache
+    warm-ups included, and `warmup_*` what the warm-ups cost (see `typing_session`)."""
+    def total(key: str) -> float:
+        return sum(r.get(key) or 0 for r in sessions)
+
+    def rate(hits: float, queries: float) -> float | None:
+        return round(hits / queries, 4) if queries else None
+
+    known = all(r.get("completion_prefix_cache_queries") is not None for r in sessions)
+    hits, queries = total("completion_prefix_cache_hits"), total("completion_prefix_cache_queries")
+    all_hits, all_queries = total("prefix_cache_hits"), total("prefix_cache_queries")
+    later_hits, later_queries = total("prefix_cache_hits_after_first"), total("prefix_cache_queries_after_first")
+    return {"hits": hits if known else None, "queries": queries if known else None,
+            "hit_rate": rate(hits, queries) if known else None,
+            "hits_all_requests": all_hits, "queries_all_requests": all_queries,
+            "hit_rate_all_requests": rate(all_hits, all_queries),
+            "hits_after_first": later_hits, "queries_after_first": later_queries,
+            "hit_rate_after_first": rate(later_hits, later_queries),
+            **{f"warmup_{key}": int(total(f"warmup_{key}")) for key in (
+                "requests", "prompt_tokens", "cached_tokens", "prefilled_tokens", "generated_tokens",
+                "unaccounted", "yielded", "stale")}}
 
 
 def _layout_scripts(plan: Plan) -> dict[str, Script]:

@@ -10,8 +10,18 @@ Counted: model requests (the server's `codepal.status` delta) per keystroke, req
 editor, and model requests the server dropped), generated tokens thrown away (see `metrics`), the time
 from the last keystroke of a burst to the suggestion, and vLLM's prefix-cache hits over the session, and
 over the session after its first burst's requests: a session opens a new document, whose first prompt
-finds nothing in the cache whatever the layout (its path is the prompt's first line), so the hits
-after it are the cache's reuse while typing.
+finds nothing in the cache unless the server warmed it (its path is the prompt's first line), so the
+hits after it are the cache's reuse while typing.
+
+Cache warm-up (`completion.warm_cache`, `codepal.complete.warmup`): the server prefills the document's
+prompt on open and after pauses. Its requests are counted apart, from the server's own count of their
+usage (prompt tokens and cached tokens, vLLM's `prompt_tokens_details`): `completion_hit_rate` is the
+hit rate over the completion requests' prompt tokens only (vLLM's counters less the warm-ups'), what
+the user waits for; `prefix_cache_hit_rate` is vLLM's over every request, warm-ups included;
+`warmup_prefilled_tokens` is what the warm-ups computed (prompt less cached tokens). The counters are
+read before the document opens, so the warm-up on open is in the session's figures. A warm-up
+generates one token (vLLM needs `max_tokens` ≥ 1) that nobody sees; those are left out of the
+generated and thrown-away tokens of the suggestions and reported as `warmup_generated_tokens`.
 """
 
 from __future__ import annotations
@@ -69,9 +79,9 @@ def _has_items(pending: Pending | None) -> bool:
 async def play(editor: Editor, target: Target, uri: str, script: Script) -> dict[str, Any]:
     """Type `script` into a new document `uri`; the session's figures."""
     log = SessionLog()
-    editor.open(uri, script.initial_text)
-    before_status = await editor.status()
     before = await settled(target)
+    before_status = await editor.status()
+    editor.open(uri, script.initial_text)
     previous: Pending | None = None
     line_at: dict[int, int] = {}  # target line → offset of the typist's cursor in it
     warm: vm.Snapshot | None = None  # once the first burst's requests are done
@@ -125,17 +135,37 @@ async def play(editor: Editor, target: Target, uri: str, script: Script) -> dict
     return figures
 
 
+def warmup_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+    """The server's warm-up counters (`WarmStats`) grown between two `completions` statuses."""
+    old, new = before.get("warmup") or {}, after.get("warmup") or {}
+    return {key: int(new.get(key, 0)) - int(old.get(key, 0)) for key in new}
+
+
+def completion_cache(change: vm.Delta, warm: dict[str, int]) -> tuple[float | None, float | None]:
+    """(queries, hits) of the completion requests alone: vLLM's counters less the warm-ups' own usage;
+    (None, None) when a warm-up's usage is unknown (then it cannot be told apart)."""
+    if change.prefix_cache_queries is None or change.prefix_cache_hits is None or warm.get("unaccounted"):
+        return None, None
+    return (change.prefix_cache_queries - warm.get("prompt_tokens", 0),
+            change.prefix_cache_hits - warm.get("cached_tokens", 0))
+
+
 def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     def grew(key: str) -> int:
         return int(after.get(key, 0)) - int(before.get(key, 0))
 
     model_requests = grew("model_requests")
     cache_hits = grew("cache_hits")
+    warm = warmup_delta(before, after)
     answered = [p for p in log.requests if p.done and p.future.exception() is None]
     answers = [read_answer(p) for p in answered]
     cancelled_answers = sum(a.cancelled for a in answers)
     finished = change.finished_requests
-    waste = wasted_tokens(change, max(0, log.shown - cache_hits))
+    if finished is not None:
+        finished -= warm.get("requests", 0) - warm.get("unaccounted", 0)  # warm-ups that finished
+    waste = wasted_tokens(change, max(0, log.shown - cache_hits),
+                          warm.get("requests", 0) - warm.get("unaccounted", 0), warm.get("generated_tokens", 0))
+    queries, hits = completion_cache(change, warm)
     keystrokes = max(1, log.keystrokes)
     return {
         "keystrokes": log.keystrokes,
@@ -167,6 +197,17 @@ def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: d
         "prefix_cache_queries": change.prefix_cache_queries,
         "prefix_cache_hits": change.prefix_cache_hits,
         "prefix_cache_hit_rate": _r(change.hit_rate, 4),
+        "completion_prefix_cache_queries": queries,
+        "completion_prefix_cache_hits": hits,
+        "completion_hit_rate": _r(hits / queries, 4) if queries and hits is not None else None,
+        "warmup_requests": warm.get("requests", 0),
+        "warmup_prompt_tokens": warm.get("prompt_tokens", 0),
+        "warmup_cached_tokens": warm.get("cached_tokens", 0),
+        "warmup_prefilled_tokens": warm.get("prompt_tokens", 0) - warm.get("cached_tokens", 0),
+        "warmup_generated_tokens": warm.get("generated_tokens", 0),
+        "warmup_unaccounted": warm.get("unaccounted", 0),
+        "warmup_yielded": warm.get("yielded", 0),
+        "warmup_stale": warm.get("stale", 0),
     }
 
 

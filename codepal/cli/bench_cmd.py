@@ -241,7 +241,10 @@ def notes(result: dict[str, Any]) -> list[str]:
                    "first prompt finds nothing cached whatever the layout, and a prompt can reuse at most the text "
                    "before the earliest edit since the previous one (a typist that jumps far down the file reuses "
                    "little): the row after the layouts gives the rate over every request and after each session's "
-                   "first burst.")
+                   "first burst. With `completion.warm_cache` the language server prefills each document's prompt "
+                   "on open and after pauses while the engine is idle: the target reads the rate over the "
+                   "completion requests' prompt tokens (vLLM's counters less the warm-ups' own usage), printed "
+                   "next to the rate over every request and the warm-ups' prompt and prefilled tokens.")
     if lookup(result, "deadline") is not None:
         out.append("- **Slow engine**: the small real model on this machine's vLLM build, the service's default "
                    "settings and 3 s deadline, at cursor points of real code (standard library files); the prompt "

@@ -37,6 +37,8 @@ class TextChunk:
     finish_reason: str | None = None
     completion_tokens: int | None = None
     prompt_tokens: int | None = None  # with completion_tokens, in the usage event at the end
+    # Of those, the ones vLLM found in its prefix cache (`--enable-prompt-tokens-details`; else None).
+    cached_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,9 @@ class ModelClient:
                         return
                     yield TextChunk(text, choice.get("finish_reason"))
                 if usage and not event.get("choices"):
-                    yield TextChunk("", None, usage.get("completion_tokens"), usage.get("prompt_tokens"))
+                    details = usage.get("prompt_tokens_details") or {}
+                    yield TextChunk("", None, usage.get("completion_tokens"), usage.get("prompt_tokens"),
+                                    details.get("cached_tokens"))
 
     async def stream_chat(
         self,

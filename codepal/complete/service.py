@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from codepal.complete.pace import EnginePace, Sample
 from codepal.complete.policy import LatestWins
 from codepal.complete.postprocess import postprocess, wants_single_line
 from codepal.complete.prompt import RenderedPrompt, choose_template, render
+from codepal.complete.warmup import WARM_DELAY_S, CacheWarmer, WarmPrompt
 from codepal.config import CompletionConfig, EngineConfig
 from codepal.engine.model_files import local_model_dir
 from codepal.engine.model_traits import choose_stops, read_traits
@@ -59,6 +62,9 @@ class CompletionService:
         self._counter_for: tuple[str, str] | None = None  # (served name, configured model) it was loaded for
         self.pace = EnginePace()
         self.fit_deadline = True  # size prompt and answer from the engine's measured speed
+        self._at_model = 0  # completion requests at the model now (a warm-up waits for none)
+        self._left_model_at = -math.inf  # when the last one left it
+        self.warmer = CacheWarmer(idle_s=self.idle_s, completion_rate=lambda: self.pace.prefill_rate())
 
     def update_config(self, config: CompletionConfig, engine: EngineConfig) -> None:
         if engine != self.engine_config:
@@ -83,6 +89,45 @@ class CompletionService:
     def enabled_for(self, language: str) -> bool:
         disabled = {normalize_language(lang) for lang in self.config.disabled_languages}
         return self.config.enabled and normalize_language(language) not in disabled
+
+    def idle_s(self) -> float:
+        """Seconds since a completion request last left the model; 0 while one is at it."""
+        return 0.0 if self._at_model else time.monotonic() - self._left_model_at
+
+    def document_changed(self, uri: str, snapshot: Callable[[], CompletionRequest | None],
+                         client_of: Callable[[], ModelClient | None], opened: bool = False) -> None:
+        """A document was opened or edited: warm the engine's prefix cache with its prompt once the
+        engine is idle (`warmup`). `snapshot()` gives the document as it is then (None: gone)."""
+        if self.config.warm_cache == "off":
+            return
+
+        async def prompt_of() -> WarmPrompt | None:
+            request, client = snapshot(), client_of()
+            if request is None or client is None or not self.enabled_for(request.language) \
+                    or "\x00" in request.text:
+                return None
+            return self.warm_prompt(request, client)
+
+        self.warmer.schedule(uri, prompt_of, 0.0 if opened else WARM_DELAY_S)
+
+    def document_closed(self, uri: str) -> None:
+        self.warmer.forget(uri)
+
+    def warm_prompt(self, request: CompletionRequest, client: ModelClient) -> WarmPrompt | None:
+        """The prompt every completion in the document starts with: a completion's at the end of the
+        document without what depends on the cursor (signatures, scope, kernel variables). None when
+        the document is longer than the prompt window (the window then moves with the cursor)."""
+        prepared = self.prepare(replace(request, offset=len(request.text)), client.model)
+        ctx = prepared.context
+        if len(ctx.prefix) < len(request.text):
+            self.warmer.stats.too_large += 1
+            return None
+        template = choose_template(self.config.template, self.config.model or client.model)
+        prefix, _ = heal(ctx.prefix)
+        stable = replace(ctx, prefix=prefix, suffix="", signatures=(), scope=(), kernel=())
+        text = render(stable, template).prompt
+        # An estimate sizes the pieces well enough; the tokenizer would remember every version of the text.
+        return WarmPrompt(text, HeuristicCounter().count(text), client, self.config.model)
 
     def prepare(self, request: CompletionRequest, model_name: str) -> PreparedPrompt:
         """Everything before the model call (pure and fast; benchmarks time it alone)."""
@@ -146,7 +191,12 @@ class CompletionService:
         log.debug("asking the model: %d prompt characters, max_tokens %d", len(prepared.rendered.prompt),
                   prepared.max_tokens)
         started = time.monotonic()
-        raw = restore(await self._generate(prepared, client), prepared.healed)
+        self._at_model += 1
+        try:
+            raw = restore(await self._generate(prepared, client), prepared.healed)
+        finally:
+            self._at_model -= 1
+            self._left_model_at = time.monotonic()
         log.debug("the model answered %d characters in %.0f ms", len(raw), (time.monotonic() - started) * 1000)
         self.policy.note_latency(time.monotonic() - started)
         ctx = prepared.context

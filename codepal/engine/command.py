@@ -54,6 +54,7 @@ def build_argv(config: EngineConfig, model_path: str, port: int, device: Device,
         "--dtype", resolve_dtype(config.dtype, device),
         "--max-model-len", str(config.max_model_len),
         "--enable-prefix-caching",
+        "--enable-prompt-tokens-details",  # usage says how many prompt tokens the prefix cache held
         "--disable-uvicorn-access-log",
         # vLLM checks the key under /v1 only; this checks it everywhere but health and metrics.
         "--middleware", "codepal.engine.vllm_auth.RequireApiKey",

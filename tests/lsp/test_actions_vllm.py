@@ -64,6 +64,14 @@ async def small(request: pytest.FixtureRequest, vllm_state_dir: Path, tmp_path: 
 async def test_listing_is_instant_and_asks_the_model_nothing(small: LanguageClient, vllm: EngineInfo) -> None:
     uri = "file:///ws/list.py"
     open_doc(small, uri, DOC)
+    # Opening it warms vLLM's prefix cache with its prompt (`completion.warm_cache`): that prefill is the
+    # open's, not the listing's, so the count starts once it is done.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (await small.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="codepal.status", arguments=[])))["completions"]["warmup"]["documents"]:
+        await asyncio.sleep(0.05)
+    while await metric(vllm, "vllm:num_requests_running"):
+        await asyncio.sleep(0.05)
     prompts_before = await metric(vllm, "vllm:prompt_tokens_total")
     timings = []
     for i in range(20):

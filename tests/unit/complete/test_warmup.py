@@ -1,0 +1,99 @@
+"""Cache warm-up: its prompt is every completion prompt's beginning, token for token, cut into pieces at
+line breaks, and it never sends while a completion is at the model. (Through a real vLLM: tests/lsp.)"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+from codepal.bench.typist import sample_text, target_lines
+from codepal.client import ModelClient
+from codepal.complete.service import CompletionService
+from codepal.complete.warmup import CacheWarmer, WarmPrompt, pieces
+from codepal.config import CompletionConfig, EngineConfig
+from codepal.text import split_lines
+from codepal.types import CompletionRequest
+
+TEST_MODEL = Path(__file__).parents[3] / ".cache" / "test-model"
+BLOCK = 128  # vLLM's block size on the CPU; a GPU's (16) only makes more of the shared tokens count
+
+
+@given(st.lists(st.text(st.sampled_from("ab (){}:=é錯\t_x"), max_size=60), max_size=80),
+       st.integers(min_value=1, max_value=300))
+def test_pieces_are_growing_prefixes_cut_after_line_breaks(lines: list[str], piece_tokens: int) -> None:
+    prompt = "\n".join(lines)
+    cuts = pieces(prompt, piece_tokens, 3.0)
+    assert cuts[-1] == prompt
+    for shorter, longer in itertools.pairwise(cuts):
+        assert longer.startswith(shorter) and len(longer) > len(shorter)
+    assert all(piece.endswith("\n") for piece in cuts[:-1])
+
+
+def test_a_small_document_is_one_piece_and_a_large_one_several() -> None:
+    text = sample_text()
+    assert pieces(text, 100_000, 3.5) == [text]
+    several = pieces(text, 256, 3.5)
+    assert len(several) >= len(text) // (256 * 4) and several[-1] == text
+
+
+def service(window: int = 4096) -> CompletionService:
+    config = CompletionConfig(max_tokens_line=16, max_tokens_block=16)
+    return CompletionService(config, EngineConfig(model=str(TEST_MODEL), max_model_len=window))
+
+
+@pytest.mark.skipif(not (TEST_MODEL / "tokenizer.json").is_file(), reason="needs the test model (make test-model)")
+def test_the_warm_prompt_holds_every_block_above_a_completions_cursor() -> None:
+    """vLLM reuses whole blocks of identical tokens from the start: the completion's prompt at a line of
+    the document must tokenize like the warm prompt up to the last whole block before that line."""
+    tokenizer = Tokenizer.from_file(str(TEST_MODEL / "tokenizer.json"))
+    svc = service()
+    client = ModelClient("http://127.0.0.1:9", None, "codepal-test")
+    text = sample_text()
+    uri = "file:///work/engine/link.py"
+    warm = svc.warm_prompt(CompletionRequest(text, 0, "python", uri), client)
+    assert warm is not None and "Defined in this file" not in warm.text and "Inside:" not in warm.text
+    warm_ids = tokenizer.encode(warm.text, add_special_tokens=False).ids
+    lines = split_lines(text, keepends=True)
+    checked = 0
+    for number in target_lines(text, 6):
+        start = sum(len(line) for line in lines[:number])
+        cursor = start + len(lines[number]) - len(lines[number].lstrip(" ")) + 5  # a few characters typed
+        prompt = svc.prepare(CompletionRequest(text, cursor, "python", uri), client.model).rendered.prompt
+        ids = tokenizer.encode(prompt, add_special_tokens=False).ids
+        before_line = text[start - 200 : start]  # the code above the cursor's line ends the shared part
+        above = len(tokenizer.encode(prompt[: prompt.rindex(before_line) + len(before_line)],
+                                     add_special_tokens=False).ids)
+        shared = next((i for i, (a, b) in enumerate(zip(ids, warm_ids, strict=False)) if a != b), len(ids))
+        assert shared >= (above // BLOCK) * BLOCK, (number, shared, above)
+        checked += 1
+    assert checked == 6
+
+
+def test_a_document_longer_than_the_window_is_not_warmed() -> None:
+    svc = service(window=512)
+    client = ModelClient("http://127.0.0.1:9", None, "codepal-test")
+    assert svc.warm_prompt(CompletionRequest(sample_text(), 0, "python", "file:///a.py"), client) is None
+    assert svc.warmer.stats.too_large == 1
+
+
+async def test_no_warm_up_is_sent_while_a_completion_is_at_the_model() -> None:
+    """The port is closed: a request sent would fail and be counted; none may be sent while busy."""
+    client = ModelClient("http://127.0.0.1:9", None, "codepal-test")
+    asked: list[str] = []
+
+    async def prompt_of() -> WarmPrompt:
+        asked.append("asked")
+        return WarmPrompt("x = 1\n", 4, client, None)
+
+    warmer = CacheWarmer(idle_s=lambda: 0.0, completion_rate=lambda: None)
+    warmer.schedule("file:///a.py", prompt_of, 0.0)
+    await asyncio.sleep(0.3)
+    assert warmer.stats.requests == 0 and not asked
+    await warmer.close()
+    await client.aclose()
