@@ -15,7 +15,7 @@ import os
 import stat
 import sys
 import threading
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from pygls.io_ import StdoutWriter, run_async
 
@@ -49,7 +49,7 @@ class PipeReader:
             return b""  # the editor closed stdin mid-message: the end, as for pygls' reader
 
 
-def readable_on_loop(stream: IO[bytes]) -> bool:
+def readable_on_loop(stream: BinaryIO) -> bool:
     """True for a pipe or socket on a POSIX system: what the event loop can watch."""
     if os.name != "posix":
         return False
@@ -60,7 +60,7 @@ def readable_on_loop(stream: IO[bytes]) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
-def start_io(server: CodepalServer, stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> None:
+def start_io(server: CodepalServer, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
     """What pygls' `start_io` does, with stdin read on the loop when it is a pipe."""
     source = stdin or sys.stdin.buffer
     if not readable_on_loop(source):
@@ -75,10 +75,10 @@ def start_io(server: CodepalServer, stdin: IO[bytes] | None = None, stdout: IO[b
     except (KeyboardInterrupt, SystemExit):  # `exit` ends the process by SystemExit, as in pygls
         pass
     finally:
-        server.shutdown()
+        server.shutdown()  # type: ignore[no-untyped-call]
 
 
-async def _serve(server: CodepalServer, source: IO[bytes], stop: threading.Event) -> None:
+async def _serve(server: CodepalServer, source: BinaryIO, stop: threading.Event) -> None:
     stream = asyncio.StreamReader(limit=HEADER_LIMIT)
     loop = asyncio.get_running_loop()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), source)
