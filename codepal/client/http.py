@@ -329,9 +329,9 @@ class ModelClient:
 async def _read_to_end(lines: AsyncIterator[str]) -> None:
     """After `[DONE]`, read what is left of the body (the chunked encoding's last bytes, already sent):
     a response read to its end leaves its connection open for the next request, while one closed before
-    it closes the connection, and the next completion would wait for a new one (about 1.5 ms for vLLM's
-    HTTP server on a busy machine). A server that sends more, or keeps the body open, loses the connection
-    instead, as before."""
+    it closes the connection, and the next completion would wait for a new one (0.7 ms to the first
+    byte against vLLM's server on a busy 2-core machine, 1 ms against a fake one). A server that sends
+    more, or keeps the body open, loses the connection instead, as before."""
     try:
         async with asyncio.timeout(DRAIN_S):
             async for line in lines:
