@@ -17,6 +17,7 @@ from codepal.text import DocumentStore
 from codepal.text.encoding import PositionEncoding
 
 from .protocol import CodepalProtocol
+from .stdio import start_io
 from .tasks import TaskMap
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ def run_stdio() -> None:
     log_to_file(os.environ.get(LOG_FILE_ENV, ""))
     server = create_server()
     try:
-        server.start_io()
+        start_io(server)
     finally:
         if server.assistant is not None:  # `exit` without `shutdown`, or stdin closed: no orphans
             server.assistant.release()

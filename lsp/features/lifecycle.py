@@ -9,6 +9,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from ..protocol import CodepalProtocol
 from ..server import CodepalServer
 
 STATUS_COMMAND = "codepal.status"
@@ -27,6 +28,8 @@ def register(server: CodepalServer) -> None:
         # Imported and built after `initialize` has answered: the editor is never kept waiting for it.
         from codepal.assistant import Assistant
 
+        if isinstance(ls.protocol, CodepalProtocol):
+            ls.protocol.warm_up()
         ls.assistant = Assistant(ls.config, on_state=ls.engine_changed,
                                  workspace_folders=[Path(folder) for folder in ls.workspace_folders])
         await ls.assistant.start()  # returns at once; probing runs in the background

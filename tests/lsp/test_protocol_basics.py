@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import time
 from pathlib import Path
 
 import pytest
 
+from codepal.jsonrpc import frame
 from tests.support.raw_lsp import RawLsp
 
 
@@ -74,3 +77,28 @@ async def test_a_bad_option_is_one_warning_and_the_rest_applies(raw: RawLsp) -> 
     raw.notify("workspace/didChangeConfiguration", {"settings": {"codepal": {"completion": {"deadline_ms": 9}}}})
     await raw.request("workspace/executeCommand", {"command": "codepal.status", "arguments": []})
     assert len(raw.show_messages()) == 2 and "deadline_ms" in raw.show_messages()[1]["params"]["message"]
+
+
+async def test_messages_in_any_chunking_and_an_overlong_header_line(raw: RawLsp) -> None:
+    # stdin is read on the event loop (lsp/stdio.py): a message may arrive a byte at a time, several in
+    # one read, and a header line longer than the reader's limit is dropped like any unknown header.
+    await raw.initialize()
+    raw.write_bytes(b"X-Junk: " + b"j" * 200_000 + b"\r\n")
+    body = json.dumps({"jsonrpc": "2.0", "id": "slow", "method": "workspace/executeCommand",
+                       "params": {"command": "codepal.status", "arguments": []}}).encode()
+    for byte in frame(body):
+        raw.write_bytes(bytes([byte]))
+    pending = [raw.send("workspace/executeCommand", {"command": "codepal.status", "arguments": []})
+               for _ in range(3)]  # three in one write, most likely one read
+    answers = [await asyncio.wait_for(p.future, 10) for p in pending]
+    assert all(answer["result"]["state"] in ("stopped", "degraded") for answer in answers)
+    await asyncio.sleep(0.2)
+    assert [m for m in raw.messages if m.get("id") == "slow" and "result" in m]
+
+
+async def test_stdin_closed_mid_message_ends_the_server(raw: RawLsp) -> None:
+    await raw.initialize()
+    raw.write_bytes(b"Content-Length: 100\r\n\r\n{\"jsonrpc\"")
+    assert raw.proc is not None and raw.proc.stdin is not None
+    raw.proc.stdin.close()
+    assert await asyncio.wait_for(raw.proc.wait(), 10) is not None

@@ -9,6 +9,7 @@ import ast
 import asyncio
 import inspect
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,14 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
+from pygls.io_ import run_async
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 import codepal_lsp.protocol
 from codepal_lsp.protocol import CodepalProtocol
 from codepal_lsp.server import CodepalServer, create_server
+from codepal_lsp.stdio import PipeReader
 
 PINNED_MINOR = (2, 1)
 # name → the parameters (name, kind, default) protocol.py calls or overrides it with; `self` left out.
@@ -34,6 +37,7 @@ SIGNATURES: dict[str, list[tuple[str, Any, Any]]] = {
     "_handle_cancel_notification": [("msg_id", POS, EMPTY)],
     "_send_handler_result": [("future", POS, EMPTY), ("msg_id", KW, EMPTY)],
     "_handle_response": [("msg_id", POS, EMPTY), ("result", POS, None), ("error", POS, None)],
+    "_serialize_message": [("data", POS, EMPTY)],  # warm_up serialises a sample answer as pygls does
 }
 # The builtin LSP methods CodepalProtocol replaces: same attribute name (so it overrides, not adds) and method.
 BUILTINS = {
@@ -54,6 +58,29 @@ def test_the_tables_cover_every_private_name_protocol_py_uses() -> None:
     used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr.startswith("_")
             and not node.attr.startswith("__")}
     assert used == {name for name in SIGNATURES if name.startswith("_")} | ATTRIBUTES
+
+
+def test_what_stdio_py_assumes_of_pygls_io() -> None:
+    """lsp/stdio.py runs pygls' own message loop with its own reader, and stops it as pygls does."""
+    assert list(inspect.signature(run_async).parameters) == [
+        "stop_event", "reader", "protocol", "logger", "error_handler"]
+    server = create_server()
+    server._stop_event = stop = threading.Event()
+    server.shutdown()  # type: ignore[no-untyped-call]
+    assert stop.is_set()
+
+
+async def test_run_async_reads_messages_from_the_pipe_reader() -> None:
+    server = create_server()
+    writer = Captured()
+    server.protocol.set_writer(writer, include_headers=False)
+    stream = asyncio.StreamReader()
+    body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "shutdown"}).encode()
+    stream.feed_data(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    stream.feed_eof()
+    await run_async(stop_event=threading.Event(), reader=PipeReader(stream), protocol=server.protocol)
+    await asyncio.sleep(0.05)
+    assert writer.messages == [{"jsonrpc": "2.0", "id": 7, "result": None}]
 
 
 class Captured:

@@ -34,6 +34,11 @@ class Behaviour:
     chunk_delay_s: float = 0.0
     drop_after: int = 1
     finish_reason: str = "stop"  # "length": the answer ran out of tokens
+    # A stream as vLLM's server sends it: chunked encoding on a connection kept open for the next request
+    # (by default the body ends when the connection closes). `hold_after_done`: the body stays open
+    # after `[DONE]` until the client closes the connection.
+    keep_alive: bool = False
+    hold_after_done: bool = False
 
 
 @dataclass
@@ -56,6 +61,7 @@ class FakeOpenAI(LoopbackServer):
         self.script: deque[Behaviour] = deque()
         self.requests: list[RecordedRequest] = []
         self.open_streams = 0
+        self.connections = 0  # accepted so far
 
     # -- control --------------------------------------------------------------------------------
 
@@ -69,6 +75,7 @@ class FakeOpenAI(LoopbackServer):
     # -- server ---------------------------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while (request := await read_request(reader)) is not None:
                 body = json.loads(request.body) if request.body else None
@@ -120,6 +127,8 @@ class FakeOpenAI(LoopbackServer):
                 pass
             record.closed_by_client = True
             return False
+        if b.keep_alive and b.kind == "stream":
+            return await self._stream_chunked(b, chat, record, reader, writer)
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
         await writer.drain()
         if b.first_delay_s:
@@ -149,6 +158,25 @@ class FakeOpenAI(LoopbackServer):
             writer.write(_event(None, chat, finish=b.finish_reason) + b"data: [DONE]\n\n")
         await writer.drain()
         return False
+
+    async def _stream_chunked(self, b: Behaviour, chat: bool, record: RecordedRequest,
+                              reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """True when the connection stays open for another request."""
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        for data in [_event(chunk, chat) for chunk in b.chunks] + [_event(None, chat, finish=b.finish_reason)]:
+            writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+            await writer.drain()
+            if await _client_gone(reader, b.chunk_delay_s):
+                record.closed_by_client = True
+                return False
+        done = b"data: [DONE]\n\n"
+        writer.write(b"%x\r\n%s\r\n" % (len(done), done))
+        if b.hold_after_done:
+            record.closed_by_client = await _client_gone(reader, 30.0)
+            return False
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        return True
 
     async def _send_json(self, writer: asyncio.StreamWriter, status: int, payload: Any) -> None:
         data = json.dumps(payload).encode()

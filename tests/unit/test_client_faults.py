@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
@@ -72,6 +73,40 @@ async def test_cancel_closes_the_stream(fake_openai: FakeOpenAI) -> None:
     await asyncio.sleep(0.2)
     assert fake_openai.generation_requests()[0].closed_by_client
     assert fake_openai.open_streams == 0
+    await client.aclose()
+
+
+async def test_a_finished_stream_leaves_its_connection_for_the_next_request(fake_openai: FakeOpenAI) -> None:
+    # A new connection per completion cost each one ~1.6 ms against vLLM on a busy machine.
+    fake_openai.default = Behaviour(keep_alive=True)
+    client = ModelClient(fake_openai.url, None, "fake-model")
+    for _ in range(3):
+        assert await _collect(client) == "hello world"
+    assert fake_openai.connections == 1
+    await client.aclose()
+
+
+async def test_a_stream_stopped_early_still_closes_its_connection(fake_openai: FakeOpenAI) -> None:
+    # Closing the connection is how vLLM learns to stop generating: it must stay so with keep-alive.
+    fake_openai.default = Behaviour(keep_alive=True, chunks=["a", "b", "c", "d"], chunk_delay_s=0.05)
+    client = ModelClient(fake_openai.url, None, "fake-model")
+    async with contextlib.aclosing(client.stream_completion("x", max_tokens=8)) as chunks:
+        async for chunk in chunks:
+            assert chunk.text == "a"
+            break
+    await asyncio.sleep(0.2)
+    assert fake_openai.generation_requests()[0].closed_by_client
+    assert await _collect(client) == "abcd"
+    assert fake_openai.connections == 2
+    await client.aclose()
+
+
+async def test_a_body_held_open_after_done_ends_the_stream_anyway(fake_openai: FakeOpenAI) -> None:
+    fake_openai.default = Behaviour(keep_alive=True, hold_after_done=True)
+    client = ModelClient(fake_openai.url, None, "fake-model")
+    assert await asyncio.wait_for(_collect(client), 5.0) == "hello world"  # the server holds it for 30 s
+    await asyncio.sleep(0.2)
+    assert fake_openai.generation_requests()[0].closed_by_client  # that connection is not reused
     await client.aclose()
 
 
