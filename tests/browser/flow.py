@@ -58,13 +58,20 @@ class Outcome:
 
 
 def notebook_shot(page: Any, path: Path) -> None:
-    """The notebook panel from its top to just below the fix panel."""
-    panel = page.locator(".jp-NotebookPanel").bounding_box()
-    fix = page.locator(".jp-codepal-FixPanel").bounding_box()
-    assert panel and fix
-    height = fix["y"] + fix["height"] + 16 - panel["y"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), clip={**panel, "height": min(height, panel["height"])})
+    """The notebook panel from its top to just below the fix panel, in a window tall enough for both
+    (a real traceback is long); the window's size is restored afterwards."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 1600})
+    try:
+        page.wait_for_timeout(500)  # the notebook lays itself out again
+        panel = page.locator(".jp-NotebookPanel").bounding_box()
+        fix = page.locator(".jp-codepal-FixPanel").bounding_box()
+        assert panel and fix
+        height = fix["y"] + fix["height"] + 16 - panel["y"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), clip={**panel, "height": min(height, panel["height"])})
+    finally:
+        page.set_viewport_size(size)
 
 
 @contextmanager
