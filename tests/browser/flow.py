@@ -57,6 +57,23 @@ class Outcome:
     timings: list[tuple[str, float]] = field(default_factory=list)
 
 
+def notebook_shot(page: Any, path: Path) -> None:
+    """The notebook panel from its top to just below the fix panel, in a window tall enough for both
+    (a real traceback is long); the window's size is restored afterwards."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 1600})
+    try:
+        page.wait_for_timeout(500)  # the notebook lays itself out again
+        panel = page.locator(".jp-NotebookPanel").bounding_box()
+        fix = page.locator(".jp-codepal-FixPanel").bounding_box()
+        assert panel and fix
+        height = fix["y"] + fix["height"] + 16 - panel["y"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), clip={**panel, "height": min(height, panel["height"])})
+    finally:
+        page.set_viewport_size(size)
+
+
 @contextmanager
 def browser(profile: Path) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
@@ -73,9 +90,10 @@ def browser(profile: Path) -> Iterator[Any]:
 
 
 def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int, *, tag: str,
-             result_timeout_s: float = 120, rerun: bool = False) -> Outcome:
+             result_timeout_s: float = 120, rerun: bool = False, docs_image: Path | None = None) -> Outcome:
     """Run `notebook` (its cell `cell` fails), ask for a fix, and follow it through Apply and Ctrl-Z; with
-    `rerun`, the applied cell is run again before the undo and its outputs are kept in the outcome."""
+    `rerun`, the applied cell is run again before the undo and its outputs are kept in the outcome. With
+    `docs_image`, the notebook with the proposed fix's diff is saved there (the README's picture)."""
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"{exc}\n{getattr(exc, 'stack', '')}"))
@@ -119,6 +137,8 @@ def fix_flow(context: Any, lab: Lab, flavour: Flavour, notebook: str, cell: int,
             return Outcome(False, message, timings=timings, status_text=status_text,
                            status_tooltip=status_tooltip)
         diff = page.inner_text(".jp-codepal-Diff")
+        if docs_image is not None:
+            notebook_shot(page, docs_image)
         header = page.inner_text(".jp-codepal-FixPanel-header")
         facts = page.inner_text(".jp-codepal-KernelFacts") if page.locator(".jp-codepal-KernelFacts").count() else ""
         page.click(".jp-codepal-Apply")

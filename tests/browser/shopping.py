@@ -1,6 +1,8 @@
-"""The notebook every "Fix this error" browser run opens: a setup cell that fills the kernel (a list, an
-array and a secret from the environment), then a cell with a NameError whose intended name, `prices`, the
-kernel holds. Also the check on what the model received: types and shapes, never a value or a secret."""
+"""The notebooks every "Fix this error" browser run opens: a setup cell that fills the kernel (a list, an
+array and a secret from the environment), then a failing cell. In the shopping notebook it is a NameError
+whose intended name, `prices`, the kernel holds; in the basket notebook, a documented function that
+calls a method lists do not have, which the small real model (SmolLM2-135M) fixes. Also the check on what
+the model received: types and shapes, never a value or a secret."""
 
 from __future__ import annotations
 
@@ -22,6 +24,20 @@ BROKEN = 'total = sum(price)\nprint(f"Total: {total:.2f}")'
 FIXED = 'total = sum(prices)\nprint(f"Total: {total:.2f}")'
 NOTEBOOK = "shopping.ipynb"
 BROKEN_CELL = 2  # its index: a markdown title, the setup, the broken cell
+# SmolLM2-135M, greedy, fixes this one (AttributeError: 'list' object has no attribute 'push'); the
+# scenarios it was tried on and what it did with each are in the real-model browser test's docstring.
+BASKET = "basket.ipynb"
+BASKET_BROKEN = (
+    'def add_price(prices, price):\n'
+    '    """Append a price to the list and return the new total."""\n'
+    '    prices.push(price)\n'
+    '    return sum(prices)\n'
+    '\n'
+    '\n'
+    'add_price(prices, 1.25)'
+)
+BASKET_BUG = '    prices.push(price)'  # the failing line, and the model's line in its place
+BASKET_FIX = '    prices.append(price)'
 FACTS = ("prices: list — 3 items of float", "grid: numpy.ndarray — shape (3, 4), dtype float64")
 GRID_VALUES = [f"{v:.4f}"[:6] for v in np.random.default_rng(7).random((3, 4)).ravel()]
 
@@ -30,8 +46,9 @@ def start_shopping_lab(tmp_path: Path, flavour_name: str, codepal: dict[str, Any
                        monkeypatch: pytest.MonkeyPatch) -> Lab:
     monkeypatch.setenv("CODEPAL_TEST_SECRET", SECRET)  # the lab's kernels inherit it
     lab = start_lab(tmp_path / "lab", codepal, SETTINGS, flavour=FLAVOURS[flavour_name])
-    cells = [("markdown", "# Shopping total"), ("code", SETUP), ("code", BROKEN)]
-    (lab.root / NOTEBOOK).write_text(json.dumps(notebook(cells)))
+    for name, title, broken in ((NOTEBOOK, "# Shopping total", BROKEN), (BASKET, "# Basket", BASKET_BROKEN)):
+        cells = [("markdown", title), ("code", SETUP), ("code", broken)]
+        (lab.root / name).write_text(json.dumps(notebook(cells)))
     return lab
 
 

@@ -2,7 +2,8 @@
 
 A real JupyterLab (loopback, random port, token) with the codepal extensions talks to a fake model server
 scripted with a real fix for a NameError; Debian's chromium is driven by Playwright (never downloaded).
-Screenshots go to test-artifacts/browser/, and one of the fix flow to docs/images/jupyter-fix.png.
+Screenshots go to test-artifacts/browser/ (the README's picture comes from the real model's run,
+tests/realmodel/test_jupyter_browser.py).
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ from pathlib import Path
 import pytest
 
 from tests.browser.flow import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, KERNEL_IDLE, SETTINGS, SOURCE_OF
-from tests.browser.lab import REPO, Lab, RoutedFake, notebook, start_lab
+from tests.browser.lab import Lab, RoutedFake, notebook, start_lab
 from tests.support.fake_openai import Behaviour
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-DOCS_IMAGE = REPO / "docs" / "images" / "jupyter-fix.png"
 
 BROKEN = 'total = sum(price)\nprint(f"Total: {total:.2f}")'
 FIXED = 'total = sum(prices)\nprint(f"Total: {total:.2f}")'
@@ -110,12 +109,6 @@ def test_fix_this_error_apply_undo_cancel_explain_and_ghost_text(lab: Lab, fake:
             diff = page.inner_text(".jp-codepal-Diff")
             assert "- total = sum(price)" in diff and "+ total = sum(prices)" in diff, diff
             shot("03-diff")
-            DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-            panel = page.locator(".jp-NotebookPanel").bounding_box()
-            fix = page.locator(".jp-codepal-FixPanel").bounding_box()
-            assert panel and fix
-            height = fix["y"] + fix["height"] + 16 - panel["y"]
-            page.screenshot(path=str(DOCS_IMAGE), clip={**panel, "height": min(height, panel["height"])})
 
             with timings.step("Apply changes the cell"):
                 page.click(".jp-codepal-Apply")
@@ -165,6 +158,6 @@ def test_fix_this_error_apply_undo_cancel_explain_and_ghost_text(lab: Lab, fake:
             raise
         finally:
             timings.report()
-            print("screenshots:", *map(str, shots), str(DOCS_IMAGE), sep="\n  ")
+            print("screenshots:", *map(str, shots), sep="\n  ")
             context.close()
     shutil.copy(lab.log, ARTIFACTS / "jupyterlab.log")
