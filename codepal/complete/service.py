@@ -90,6 +90,11 @@ class CompletionService:
         disabled = {normalize_language(lang) for lang in self.config.disabled_languages}
         return self.config.enabled and normalize_language(language) not in disabled
 
+    def serves(self, request: CompletionRequest) -> bool:
+        """Whether completions (and so warm-ups) are on for the document: its language is enabled and its
+        text is not binary."""
+        return self.enabled_for(request.language) and "\x00" not in request.text
+
     def idle_s(self) -> float:
         """Seconds since a completion request last left the model; 0 while one is at it."""
         return 0.0 if self._at_model else time.monotonic() - self._left_model_at
@@ -103,8 +108,7 @@ class CompletionService:
 
         async def prompt_of() -> WarmPrompt | None:
             request, client = snapshot(), client_of()
-            if request is None or client is None or not self.enabled_for(request.language) \
-                    or "\x00" in request.text:
+            if request is None or client is None or not self.serves(request):
                 return None
             return self.warm_prompt(request, client)
 
@@ -153,7 +157,7 @@ class CompletionService:
                        key: str | None = None) -> Completion | None:
         """A suggestion at the cursor, or None. Never raises for backend trouble: it answers empty."""
         self.stats.requests += 1
-        if not self.enabled_for(request.language) or "\x00" in request.text:
+        if not self.serves(request):
             log.debug("no completion: off for %s, or binary content", request.language)
             return None
         offset = max(0, min(request.offset, len(request.text)))
