@@ -46,23 +46,28 @@ def test_an_unclosed_parenthesis_line_deleted_is_refused() -> None:
     assert new == "total = sum([1, 2, 3])\nprint(total)\n", reason
 
 
+NME_ERROR = Problem("NameError: name 'nme' is not defined", line=1)
+
+
+def assert_the_lost_assert_is_refused(program: str, answer: str, lost: str) -> None:
+    """`answer` loses the check `lost` and is refused; the answer that only corrects `nme` is a fix."""
+    new, reason = fix_cell(program, answer, NME_ERROR)
+    assert new is None and reason == f"the answer deletes code instead of fixing it: `{lost}`"
+    new, reason = fix_cell(program, block(program.replace("+ nme", "+ name")), NME_ERROR)
+    assert new == program.replace("+ nme", "+ name"), reason
+
+
 CHECKED = "name = 'Ada'\ngreeting = 'Hello, ' + nme\nassert greeting == 'Hello, Ada'\nprint(greeting)\n"
 
 
 def test_the_assert_deleted_is_refused() -> None:
-    problem = Problem("NameError: name 'nme' is not defined", line=1)
     answer = block("name = 'Ada'\ngreeting = 'Hello, ' + name\nprint(greeting)\n", "The variable is misspelt. Fixed:")
-    new, reason = fix_cell(CHECKED, answer, problem)
-    assert new is None and reason == "the answer deletes code instead of fixing it: " \
-                                     "`assert greeting == 'Hello, Ada'`"
-    new, reason = fix_cell(CHECKED, block(CHECKED.replace("+ nme", "+ name")), problem)
-    assert new == CHECKED.replace("+ nme", "+ name"), reason
+    assert_the_lost_assert_is_refused(CHECKED, answer, "assert greeting == 'Hello, Ada'")
 
 
 def test_a_function_answer_for_a_checked_program_keeps_the_check() -> None:
     program = "def greet(name):\n    return 'Hello, ' + nme\n\n\nassert greet('Ada') == 'Hello, Ada'\n"
-    problem = Problem("NameError: name 'nme' is not defined", line=1)
-    new, reason = fix_cell(program, block("def greet(name):\n    return 'Hello, ' + name\n"), problem)
+    new, reason = fix_cell(program, block("def greet(name):\n    return 'Hello, ' + name\n"), NME_ERROR)
     assert new == program.replace("+ nme", "+ name"), reason  # placed as the function: the assert stays
 
 
@@ -161,14 +166,9 @@ def test_javascript_comments_may_go_but_code_may_not() -> None:
 def test_an_assert_rewritten_into_a_call_is_refused() -> None:
     """Seen with SmolLM2-135M: the check turned into a call that prints, the misspelt name left for later."""
     program = "def greet(name):\n    return 'Hello, ' + nme\n\n\nassert greet('Ada') == 'Hello, Ada'\n"
-    problem = Problem("NameError: name 'nme' is not defined", line=1)
     answer = block("def greet(name):\n    return 'Hello, ' + name\n\n\n"
                    "print(greet(name='Ada'))  # This will print Hello, Ada\n")
-    new, reason = fix_cell(program, answer, problem)
-    assert new is None and reason == "the answer deletes code instead of fixing it: " \
-                                     "`assert greet('Ada') == 'Hello, Ada'`"
-    new, reason = fix_cell(program, block(program.replace("+ nme", "+ name")), problem)
-    assert new == program.replace("+ nme", "+ name"), reason
+    assert_the_lost_assert_is_refused(program, answer, "assert greet('Ada') == 'Hello, Ada'")
 
 
 def test_a_comment_added_to_the_failing_line_does_not_change_it() -> None:
