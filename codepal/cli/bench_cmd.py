@@ -195,17 +195,22 @@ def _summary(result: dict[str, Any], command: str, table: str, chart: bool) -> s
     meta = result["meta"]
     assert isinstance(meta, dict)
     server = meta.get("server", {})
+    engine_start = server.get("engine_start_s")
+    settings = meta.get("options", {}).get("completion")
     lines = [
         "# codepal bench results",
         "",
         f"Command: `{command}` (run from the repository root, {meta.get('started')}; "
-        f"{meta.get('duration_s')} s in total, of which {server.get('engine_start_s')} s starting vLLM).",
+        f"{meta.get('duration_s')} s in total"
+        + (f", of which {engine_start} s starting vLLM)." if engine_start is not None else ")."),
         "",
-        f"Server: {server.get('mode')}, model `{server.get('model')}` on {server.get('device')}. "
-        f"Machine: {meta.get('cpus')} CPUs, load average {meta.get('loadavg_start')} at the start and "
-        f"{meta.get('loadavg_end')} at the end. Completion settings for every language server: "
-        f"`{meta.get('options', {}).get('completion')}` (temperature 0, so both paths of a comparison "
-        "generate the same; a random model's text is gibberish and post-processing drops some answers)."
+        (f"Server: {server.get('mode')}, model `{server.get('model')}` on {server.get('device')}. "
+         if server.get("mode") else "")
+        + f"Machine: {meta.get('cpus')} CPUs, load average {meta.get('loadavg_start')} at the start and "
+        f"{meta.get('loadavg_end')} at the end."
+        + (f" Completion settings for every language server: `{settings}` (temperature 0, so both paths of a "
+           "comparison generate the same; a random model's text is gibberish and post-processing drops some "
+           "answers)." if settings is not None else "")
         + (f" GPU: {meta['gpus']}." if meta.get("gpus") else ""),
         "",
         table,
@@ -222,20 +227,24 @@ def notes(result: dict[str, Any]) -> list[str]:
     from codepal.bench.targets import lookup
 
     flips = lookup(result, "lsp_engine_state_flips")
-    out = [
-        "- **Overhead**: for each cursor position the prompt codepal builds is prefilled once, then sent "
-        "straight to vLLM and asked of `codepal lsp` as an inline completion, alternating which goes first; "
-        f"{lookup(result, 'overhead.pairs_with_same_tokens')} of {lookup(result, 'overhead.pairs')} pairs sent "
-        "identical prompt token counts and generated identical token counts. The language server runs with "
-        "`debounce_ms: 0` and `cache_size: 0` here; \"added\" is the median of the per-pair differences.",
-        "- **Core stages** are timed in CPU time of the calling thread (what the code costs); the wall-clock "
-        "rows also count the time the OS gave other processes on this shared machine.",
-        "- **Wasted tokens** = tokens of requests aborted mid-generation (vLLM's generated-token counter minus "
-        "the per-request histogram of finished requests) plus finished requests whose answer was never shown "
-        "(at the mean tokens of a finished request).",
-        f"- **Prefix cache**: vLLM caches whole blocks of {lookup(result, 'prefix_cache.block_size')}"
-        " tokens. The layout rows replay the same typing straight to vLLM with the context block moved.",
-    ]
+    out: list[str] = []
+    if lookup(result, "overhead") is not None:
+        out.append(
+            "- **Overhead**: for each cursor position the prompt codepal builds is prefilled once, then sent "
+            "straight to vLLM and asked of `codepal lsp` as an inline completion, alternating which goes first; "
+            f"{lookup(result, 'overhead.pairs_with_same_tokens')} of {lookup(result, 'overhead.pairs')} pairs "
+            "sent identical prompt token counts and generated identical token counts. The language server runs "
+            "with `debounce_ms: 0` and `cache_size: 0` here; \"added\" is the median of the per-pair differences.")
+    if lookup(result, "stages") is not None:
+        out.append("- **Core stages** are timed in CPU time of the calling thread (what the code costs); the "
+                   "wall-clock rows also count the time the OS gave other processes on this shared machine.")
+    if lookup(result, "typing") is not None:
+        out.append("- **Wasted tokens** = tokens of requests aborted mid-generation (vLLM's generated-token counter "
+                   "minus the per-request histogram of finished requests) plus finished requests whose answer was "
+                   "never shown (at the mean tokens of a finished request).")
+    if lookup(result, "prefix_cache.block_size") is not None:
+        out.append(f"- **Prefix cache**: vLLM caches whole blocks of {lookup(result, 'prefix_cache.block_size')}"
+                   " tokens. The layout rows replay the same typing straight to vLLM with the context block moved.")
     if lookup(result, "prefix_cache.hit_rate_after_first") is not None:
         out.append("- **Prefix cache over the typing sessions**: every session types into a new document, whose "
                    "first prompt finds nothing cached whatever the layout, and a prompt can reuse at most the text "

@@ -125,3 +125,20 @@ def test_running_without_an_engine_says_so(monkeypatch: pytest.MonkeyPatch, tmp_
     bench_cmd.add_arguments(parser, "bench")
     assert bench_cmd.run(parser.parse_args(["--running", "--smoke"])) == 2
     assert "codepal serve" in capsys.readouterr().err
+
+
+def test_a_summary_of_one_scenario_names_only_what_ran() -> None:
+    """`--only deadline` measures no overhead, typing or cache: its summary must not print their notes or None."""
+    full = sample_report()
+    partial = {"meta": {"duration_s": 214.5, "started": "2026-12-06", "cpus": 2, "server": {},
+                        "loadavg_start": [1.0, 1, 1], "loadavg_end": [1.0, 1, 1]},
+               "deadline": full["deadline"], "errors": {}}
+    text = bench_cmd._summary(partial, "codepal bench --only deadline", "", chart=False)
+    assert "None" not in text
+    assert "**Slow engine**" in text
+    assert "**Overhead**" not in text and "**Wasted tokens**" not in text and "**Prefix cache**" not in text
+    assert "214.5 s in total)." in text
+    whole = bench_cmd._summary(full, "codepal bench --quick", "", chart=False)
+    for note in ("**Overhead**", "**Core stages**", "**Wasted tokens**", "**Prefix cache**", "**Slow engine**"):
+        assert note in whole
+    assert "of which 80.0 s starting vLLM" in whole
