@@ -101,7 +101,7 @@ class LatestWins:
         except asyncio.CancelledError:
             if caller is not None and caller.cancelling():
                 if inner not in self._kept:
-                    inner.cancel()
+                    self._stop(inner)
                 raise
             return None  # superseded by a newer request
 
@@ -119,9 +119,19 @@ class LatestWins:
 
     def cancel(self, key: str) -> None:
         task = self._running.pop(key, None)
-        if task is not None and not task.done():
-            task.cancel()
+        if task is not None and self._stop(task):
             self.cancelled += 1
+
+    @staticmethod
+    def _stop(task: asyncio.Task[Any]) -> bool:
+        """Cancel `task` once. A second cancel would land in its clean-up, where the model's HTTP stream
+        is being closed: the close is then given up, the connection stays open and vLLM generates the
+        whole answer for nobody (an edit, the editor's `$/cancelRequest` and the next request all stop
+        the same request, in whatever order they arrive)."""
+        if task.done() or task.cancelling():
+            return False
+        task.cancel()
+        return True
 
     def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
         self._kept.discard(task)
