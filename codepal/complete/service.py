@@ -225,14 +225,15 @@ class CompletionService:
 
     async def _type_through_stream(self, key: str, prefix: str, suffix: str) -> str | None:
         """The rest of the answer of the request at the model for `key`, when the user has typed what it
-        produced since it was asked (`flight`): it is waited for, not asked again. None otherwise, or
-        when its answer, post-processed, does not go on past what was typed."""
+        produced since it was asked (`flight`), or nothing (the editor asks again at the same cursor): it
+        is waited for, not asked again. None otherwise, or when its answer, post-processed, does not go
+        on past what was typed."""
         flight, task = self._flights.get(key), self.policy.running(key)
         if flight is None or task is None:
             return None
         typed = flight.typed_at(prefix, suffix)
-        if not typed or not flight.agrees(typed):
-            return None
+        if typed is None or (typed and not flight.agrees(typed)):
+            return None  # (asked again at its own cursor, the request is waited for as it is)
         flight.typed = typed
         self.policy.keep(key)
         try:

@@ -142,3 +142,19 @@ def test_flight_reads_what_was_typed_at_its_cursor() -> None:
     assert flight.typed_in("a = s\nc\n") is None  # an edit after the cursor
     assert flight.typed_at("a = su", "\nb\n") == "su"
     assert flight.typed_at("a = su", "\nc\n") is None
+
+
+async def test_asked_again_at_the_same_cursor_the_running_request_is_waited_for(
+        fake_openai: FakeOpenAI, client: ModelClient) -> None:
+    fake_openai.default = Behaviour(chunks=ANSWER, first_delay_s=0.1, chunk_delay_s=0.02)
+    service = CompletionService(CompletionConfig(debounce_ms=0, warm_cache="off"), EngineConfig())
+    first = asyncio.ensure_future(service.complete(at(""), client, key=URI))
+    for _ in range(200):
+        if URI in service._flights:
+            break
+        await asyncio.sleep(0.005)
+    again = asyncio.ensure_future(service.complete(at(""), client, key=URI))
+    first.cancel()  # the editor gives up the first request as it sends the second
+    found = await asyncio.wait_for(again, 5)
+    assert found is not None and found.text == "sum(value for value in values)"
+    assert len(fake_openai.generation_requests()) == 1 and service.stats.typed_through_streams == 1
