@@ -207,11 +207,10 @@ def pooled_waste(sessions: list[dict[str, Any]]) -> dict[str, Any]:
     requests, and one request overtaken by a key decides its share (0 % or 15-40 %), so the median of
     two or three sessions jumps between those; the pooled share weighs each token once. The median of
     the sessions' shares stays as `wasted_fraction_median`."""
-    generated = [r.get("generated_tokens") for r in sessions]
-    wasted = [r.get("wasted_tokens") for r in sessions]
-    if not sessions or any(v is None for v in generated + wasted):
+    if not sessions or any(r.get(key) is None for r in sessions for key in ("generated_tokens", "wasted_tokens")):
         return {}
-    total, lost = sum(generated), sum(wasted)
+    total = sum(float(r["generated_tokens"]) for r in sessions)
+    lost = sum(float(r["wasted_tokens"]) for r in sessions)
     shares = sorted(float(r["wasted_fraction"]) for r in sessions)
     middle = len(shares) // 2
     median = shares[middle] if len(shares) % 2 else (shares[middle - 1] + shares[middle]) / 2
