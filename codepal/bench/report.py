@@ -120,8 +120,12 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
             Row(s, "model requests per keystroke", fmt(get(base + ".requests_per_keystroke"), digits=3)),
             Row(s, "requests cancelled by the editor / model requests aborted",
                 f"{fmt(get(base + '.cancel_sent'))} / {fmt(get(base + '.model_requests_aborted'))}"),
-            Row(s, "generated tokens / thrown away",
-                f"{fmt(get(base + '.generated_tokens'))} / {fmt(get(base + '.wasted_fraction'), percent=True)}"),
+            Row(s, "generated tokens, all sessions / thrown away, of them (median of the sessions' shares)",
+                f"{fmt(get(base + '.generated_tokens'))} / {fmt(get(base + '.wasted_fraction'), percent=True)} "
+                f"({fmt(get(base + '.wasted_fraction_median'), percent=True)})"),
+            Row(s, "streams closed by a key: requests / tokens streamed by then / generated after (medians)",
+                f"{fmt(get(base + '.cancelled_streaming'))} / {fmt(get(base + '.tokens_before_cancel'))} / "
+                f"{fmt(get(base + '.tokens_after_cancel'))}"),
             Row(s, "last keystroke → shown suggestion, median", fmt(get(base + ".to_shown_ms_median"), "ms")),
             Row(s, "bursts with a suggestion shown",
                 f"{fmt(get(base + '.bursts_with_suggestion'))} of {fmt(get(base + '.bursts'))}"),

@@ -166,6 +166,8 @@ def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: d
     waste = wasted_tokens(change, max(0, log.shown - cache_hits),
                           warm.get("requests", 0) - warm.get("unaccounted", 0), warm.get("generated_tokens", 0))
     queries, hits = completion_cache(change, warm)
+    before_cancel = grew("tokens_before_cancel")
+    aborted = waste["aborted"]
     keystrokes = max(1, log.keystrokes)
     return {
         "keystrokes": log.keystrokes,
@@ -179,6 +181,14 @@ def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: d
         "superseded_in_server": grew("superseded"),
         "model_requests_aborted": (None if finished is None else max(0, model_requests - int(finished))),
         "cache_hits": cache_hits,
+        # Model requests closed while streaming, the tokens they had streamed to the server by then, and
+        # what vLLM generated for them after that (the abort's delay; None without vLLM's counters).
+        "cancelled_streaming": grew("cancelled_streaming"),
+        "tokens_before_cancel": before_cancel,
+        "tokens_after_cancel": None if aborted is None else round(max(0.0, aborted - before_cancel), 1),
+        "cancelled_on_edit": grew("cancelled_on_edit"),
+        "kept_streams": grew("kept_streams"),
+        "typed_through_streams": grew("typed_through_streams"),
         "shown": log.shown,
         "bursts_with_suggestion": log.bursts_shown,
         "bursts_shown_fraction": round(log.bursts_shown / log.bursts, 4) if log.bursts else None,

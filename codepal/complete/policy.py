@@ -1,7 +1,9 @@
 """Request policy: adaptive debounce and latest-wins per document.
 
 A newer request for the same document cancels the older one wherever it is (waiting out the debounce
-or streaming from the model: cancelling closes the HTTP stream so vLLM stops generating).
+or streaming from the model: cancelling closes the HTTP stream so vLLM stops generating). One that the
+user is typing through (`flight`) is kept: its caller's cancel no longer stops it, a newer request
+that needs the model still does.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -26,6 +28,7 @@ class LatestWins:
         self.base_s = base_debounce_ms / 1000
         self.cancelled = 0
         self._running: dict[str, asyncio.Task[object]] = {}
+        self._kept: set[asyncio.Task[object]] = set()  # running on after their caller was cancelled
         self._last_at: dict[str, float] = {}
         # The user's rhythm while typing (pauses left out): mean gap and mean deviation. It belongs to
         # the user, not the document: a document just opened gets it from the first keystroke.
@@ -72,7 +75,8 @@ class LatestWins:
         """Run `work` after the debounce; None when a newer call for `key` superseded this one.
 
         The work runs in an inner task so that a newer request cancels only that, never the caller's
-        task; if the caller itself is cancelled (`$/cancelRequest`), the inner task goes with it.
+        task; if the caller itself is cancelled (`$/cancelRequest`), the inner task goes with it, unless
+        it was kept (`keep`): then it runs to its end for whoever is typing through it.
         """
         self._note_keystroke(key, time.monotonic())
         self.cancel(key)
@@ -85,24 +89,51 @@ class LatestWins:
 
         inner: asyncio.Task[T] = asyncio.ensure_future(debounced())
         self._running[key] = inner
+        inner.add_done_callback(lambda task: self._forget(key, task))
         caller = asyncio.current_task()
         try:
-            result = await inner
+            result = await asyncio.shield(inner)
             if caller is not None and caller.cancelling():
-                # The caller's cancel was handed to `inner`, which finished anyway (its answer was
-                # complete, or a library swallowed the cancel): the caller still ends cancelled.
+                # The caller was cancelled as the inner task finished (its answer was complete): the
+                # caller still ends cancelled.
                 raise asyncio.CancelledError
             return result
         except asyncio.CancelledError:
             if caller is not None and caller.cancelling():
+                if inner not in self._kept:
+                    self._stop(inner)
                 raise
             return None  # superseded by a newer request
-        finally:
-            if self._running.get(key) is inner:
-                del self._running[key]
+
+    def running(self, key: str) -> asyncio.Task[object] | None:
+        task = self._running.get(key)
+        return task if task is not None and not task.done() else None
+
+    def keep(self, key: str) -> bool:
+        """Let the running work for `key` outlive its caller's cancel (the user is typing what it
+        produces). False when nothing runs for `key`."""
+        task = self.running(key)
+        if task is not None:
+            self._kept.add(task)
+        return task is not None
 
     def cancel(self, key: str) -> None:
         task = self._running.pop(key, None)
-        if task is not None and not task.done():
-            task.cancel()
+        if task is not None and self._stop(task):
             self.cancelled += 1
+
+    @staticmethod
+    def _stop(task: asyncio.Task[Any]) -> bool:
+        """Cancel `task` once. A second cancel would land in its clean-up, where the model's HTTP stream
+        is being closed: the close is then given up, the connection stays open and vLLM generates the
+        whole answer for nobody (an edit, the editor's `$/cancelRequest` and the next request all stop
+        the same request, in whatever order they arrive)."""
+        if task.done() or task.cancelling():
+            return False
+        task.cancel()
+        return True
+
+    def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
+        self._kept.discard(task)
+        if self._running.get(key) is task:
+            del self._running[key]

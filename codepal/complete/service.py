@@ -14,6 +14,7 @@ from codepal.client import ModelClient
 from codepal.complete.budget import HeuristicCounter, TokenCounter, counter_for, fit
 from codepal.complete.cache import SuggestionCache
 from codepal.complete.context import CompletionContext, build_context
+from codepal.complete.flight import Flight
 from codepal.complete.healing import heal, restore
 from codepal.complete.pace import EnginePace, Sample
 from codepal.complete.policy import LatestWins
@@ -39,6 +40,13 @@ class CompletionStats:
     empty: int = 0
     errors: int = 0
     deadline_missed: int = 0  # model requests that had no answer by the deadline
+    # Model requests closed while streaming (a newer key, an edit), and the pieces they had streamed by
+    # then: what vLLM generated for them beyond that is the cost of the abort's delay.
+    cancelled_streaming: int = 0
+    tokens_before_cancel: int = 0
+    cancelled_on_edit: int = 0  # requests stopped by the edit itself (`document_changed`), at the model or waiting
+    kept_streams: int = 0  # streams kept because the user typed what they had produced (`flight`)
+    typed_through_streams: int = 0  # requests answered from a kept stream
     latency: LatencyStats = field(default_factory=LatencyStats)
 
 
@@ -65,6 +73,7 @@ class CompletionService:
         self._at_model = 0  # completion requests at the model now (a warm-up waits for none)
         self._left_model_at = -math.inf  # when the last one left it
         self.warmer = CacheWarmer(idle_s=self.idle_s, completion_rate=lambda: self.pace.prefill_rate())
+        self._flights: dict[str, Flight] = {}  # by policy key: the completion request at the model
 
     def update_config(self, config: CompletionConfig, engine: EngineConfig) -> None:
         if engine != self.engine_config:
@@ -101,8 +110,11 @@ class CompletionService:
 
     def document_changed(self, uri: str, snapshot: Callable[[], CompletionRequest | None],
                          client_of: Callable[[], ModelClient | None], opened: bool = False) -> None:
-        """A document was opened or edited: warm the engine's prefix cache with its prompt once the
-        engine is idle (`warmup`). `snapshot()` gives the document as it is then (None: gone)."""
+        """A document was opened or edited: a completion request for it that the edit made stale stops
+        now (`edited`); warm the engine's prefix cache with its prompt once the engine is idle (`warmup`).
+        `snapshot()` gives the document as it is then (None: gone)."""
+        if not opened:
+            self.edited(uri, snapshot)
         if self.config.warm_cache == "off":
             return
 
@@ -116,6 +128,27 @@ class CompletionService:
 
     def document_closed(self, uri: str) -> None:
         self.warmer.forget(uri)
+        self.policy.cancel(uri)
+
+    def edited(self, uri: str, snapshot: Callable[[], CompletionRequest | None]) -> None:
+        """The document `uri` (the policy's key on the LSP path) changed. Its request waiting out the
+        debounce is stale, and so is one at the model, unless the edit typed what its stream has produced
+        so far: that one is kept for the next request to type through (`flight`). Stopping a stale
+        stream here, not when the editor's next request or its cancel arrives, ends vLLM's work for it a
+        message earlier."""
+        if self.policy.running(uri) is None:
+            return
+        flight = self._flights.get(uri)
+        request = snapshot() if flight is not None else None
+        typed = flight.typed_in(request.text) if flight is not None and request is not None else None
+        if flight is not None and typed is not None and flight.agrees(typed):
+            if not flight.typed:
+                self.stats.kept_streams += 1
+            flight.typed = typed
+            self.policy.keep(uri)
+            return
+        self.stats.cancelled_on_edit += 1
+        self.policy.cancel(uri)
 
     def warm_prompt(self, request: CompletionRequest, client: ModelClient) -> WarmPrompt | None:
         """The prompt every completion in the document starts with: a completion's at the end of the
@@ -171,8 +204,14 @@ class CompletionService:
         if client is None:
             log.debug("no completion: the engine is not ready")
             return None
+        key = key or request.uri or "default"
         started = time.monotonic()
-        result = await self.policy.run(key or request.uri or "default", lambda: self._ask(request, client))
+        followed = await self._type_through_stream(key, prefix, suffix)
+        if followed is not None:
+            self.stats.typed_through_streams += 1
+            self.stats.latency.add((time.monotonic() - started) * 1000)
+            return Completion(followed)
+        result = await self.policy.run(key, lambda: self._ask(request, client, key))
         if result is None:
             log.debug("no completion: superseded by a newer request")
             self.stats.superseded += 1
@@ -182,22 +221,61 @@ class CompletionService:
             log.debug("no completion: nothing left after post-processing")
             self.stats.empty += 1
             return None
-        self.cache.put(prefix, suffix, result)
         return Completion(result)
 
-    async def _ask(self, request: CompletionRequest, client: ModelClient) -> str:
+    async def _type_through_stream(self, key: str, prefix: str, suffix: str) -> str | None:
+        """The rest of the answer of the request at the model for `key`, when the user has typed what it
+        produced since it was asked (`flight`), or nothing (the editor asks again at the same cursor): it
+        is waited for, not asked again. None otherwise, or when its answer, post-processed, does not go
+        on past what was typed."""
+        flight, task = self._flights.get(key), self.policy.running(key)
+        if flight is None or task is None:
+            return None
+        typed = flight.typed_at(prefix, suffix)
+        if typed is None or (typed and not flight.agrees(typed)):
+            return None  # (asked again at its own cursor, the request is waited for as it is)
+        flight.typed = typed
+        self.policy.keep(key)
+        try:
+            await asyncio.shield(task)  # the next key cancels this wait, not the stream
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # this request was cancelled (the next key came): the stream goes on
+            return None  # the stream was stopped: it went another way, or a newer request needed the model
+        except Exception:  # the stream's own failure: its caller has dealt with it
+            return None
+        return self.cache.get(prefix, suffix)
+
+    async def _ask(self, request: CompletionRequest, client: ModelClient, key: str = "") -> str:
+        """The post-processed suggestion, also put in the type-through cache here: a stream kept for a
+        user typing through it (`flight`) ends after its caller was cancelled."""
         try:
             prepared = self.prepare(request, client.model)
         except CodepalError as exc:
             log.info("no completion: %s", exc)
             return ""
+        offset = max(0, min(request.offset, len(request.text)))
+        prefix, suffix = request.text[:offset], request.text[offset:]
+        flight = Flight(prefix, suffix, prepared.healed)
+        self._flights[key] = flight
+        try:
+            suggestion = await self._ask_model(request, client, prepared, flight)
+        finally:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+        self.cache.put(prefix, suffix, suggestion)
+        return suggestion
+
+    async def _ask_model(self, request: CompletionRequest, client: ModelClient, prepared: PreparedPrompt,
+                         flight: Flight) -> str:
         self.stats.model_requests += 1
         log.debug("asking the model: %d prompt characters, max_tokens %d", len(prepared.rendered.prompt),
                   prepared.max_tokens)
         started = time.monotonic()
         self._at_model += 1
         try:
-            raw = restore(await self._generate(prepared, client), prepared.healed)
+            raw = restore(await self._generate(prepared, client, flight), prepared.healed)
         finally:
             self._at_model -= 1
             self._left_model_at = time.monotonic()
@@ -207,7 +285,7 @@ class CompletionService:
         return postprocess(ctx.prefix, ctx.suffix, raw, ctx.language,
                            tab_size=request.tab_size, insert_spaces=request.insert_spaces)
 
-    async def _generate(self, prepared: PreparedPrompt, client: ModelClient) -> str:
+    async def _generate(self, prepared: PreparedPrompt, client: ModelClient, flight: Flight | None = None) -> str:
         pieces: list[str] = []
         started = time.monotonic()
         first_at = last_at = 0.0
@@ -233,6 +311,16 @@ class CompletionService:
                     # One line wanted and one line here: stop now, vLLM stops generating too.
                     if prepared.single_line and "\n" in "".join(pieces).lstrip("\n"):
                         break
+                    if flight is not None and chunk.text:
+                        flight.raw, flight.tokens = "".join(pieces), tokens
+                        if flight.typed and not flight.agrees(flight.typed):
+                            log.debug("the kept stream went another way than the user typed: closed")
+                            return ""  # leaving the loop closes the stream
+        except asyncio.CancelledError:
+            self.stats.cancelled_streaming += 1
+            self.stats.tokens_before_cancel += tokens
+            log.debug("completion stream closed after %d tokens, %.0f ms", tokens, (time.monotonic() - started) * 1000)
+            raise
         except TimeoutError:
             log.info("completion deadline of %d ms passed", self.config.deadline_ms)
             self.stats.deadline_missed += 1

@@ -201,3 +201,68 @@ async def test_typing_storm_sends_few_requests_and_leaves_none_running(
     # report: here the count depends on how evenly a shared machine delivers the 40 ms keystrokes.
     assert sent <= 5
     assert running == 0
+
+
+def _inline_params(uri: str, position: types.Position, trigger: types.InlineCompletionTriggerKind
+                   ) -> types.InlineCompletionParams:
+    return types.InlineCompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=position,
+                                        context=types.InlineCompletionContext(trigger_kind=trigger))
+
+
+async def test_typing_what_the_stream_writes_keeps_it(lsp: LanguageClient, vllm: EngineInfo) -> None:
+    """Type-through on a request in flight, on the real engine: the model's greedy answer at a cursor is
+    learnt first; asked again (the cache emptied), a key that types its first character while vLLM is
+    still generating keeps the stream: no second model request, no token aborted, the rest shown."""
+    if lsp.profile != "vscode":  # type: ignore[attr-defined]
+        pytest.skip("inline completions (the classic items have no type-through in flight)")
+    settings = {"temperature": 0.0, "max_tokens_block": 64, "max_tokens_line": 64, "deadline_ms": 60000,
+                "debounce_ms": 0, "warm_cache": "off"}
+    async with httpx.AsyncClient(timeout=30) as http:
+        for attempt in range(6):
+            text = f"def stream_{attempt}(values):\n    result = "
+            uri = f"file:///ws/stream_{attempt}.py"
+            # Settings again: a new type-through cache, so the second request goes to the model.
+            lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+                settings={"codepal": {"completion": {**settings, "cache_size": 256 + attempt}}}))
+            open_doc(lsp, uri, text)
+            position = _end_position(text)
+            first = await lsp.text_document_inline_completion_async(
+                _inline_params(uri, position, types.InlineCompletionTriggerKind.Invoked))
+            items = first.items if isinstance(first, types.InlineCompletionList) else (first or [])
+            answer = str(items[0].insert_text) if items else ""
+            if len(answer) >= 3 and not answer[0].isspace():
+                break
+        assert len(answer) >= 3, "the test model gave no usable answer in 6 tries"
+        lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"codepal": {"completion": {**settings, "cache_size": 300}}}))
+        await _wait_idle(http, vllm)
+        before = await _status(lsp)
+        tokens = await metric_now(vllm.url, "vllm:generation_tokens_total", http)
+        msg_id = str(uuid.uuid4())
+        asked = asyncio.wrap_future(lsp.protocol.send_request(
+            types.TEXT_DOCUMENT_INLINE_COMPLETION,
+            _inline_params(uri, position, types.InlineCompletionTriggerKind.Automatic), msg_id=msg_id))
+        deadline = time.monotonic() + 30
+        while (await metric_now(vllm.url, "vllm:generation_tokens_total", http) < tokens + 3 and not asked.done()
+               and time.monotonic() < deadline):
+            await asyncio.sleep(0.005)
+        assert not asked.done(), "answered before a key could be typed"
+        lsp.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangePartial(
+                range=types.Range(start=position, end=position), text=answer[0])]))
+        typed = _end_position(text + answer[0])
+        following = asyncio.ensure_future(lsp.text_document_inline_completion_async(
+            _inline_params(uri, typed, types.InlineCompletionTriggerKind.Automatic)))
+        lsp.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
+        result = await asyncio.wait_for(following, 60)
+        await _wait_idle(http, vllm)
+        after = await _status(lsp)
+        generated = await metric_now(vllm.url, "vllm:generation_tokens_total", http) - tokens
+    grew = {key: after["completions"][key] - before["completions"][key]
+            for key in ("model_requests", "kept_streams", "typed_through_streams", "cancelled_streaming")}
+    shown = result.items[0].insert_text if isinstance(result, types.InlineCompletionList) and result.items else None
+    print(f"answer {answer[:30]!r}; typed {answer[0]!r} after 3+ tokens: {grew}, {generated:.0f} tokens, "
+          f"shown {str(shown)[:30]!r}")
+    assert grew == {"model_requests": 1, "kept_streams": 1, "typed_through_streams": 1, "cancelled_streaming": 0}
+    assert shown is not None and answer.startswith(answer[0] + str(shown)[:2])

@@ -109,3 +109,14 @@ def test_only_the_named_samples_are_read_when_asked() -> None:
     samples = vm.parse_prometheus(BEFORE, only=frozenset({"vllm:prompt_tokens_total", "vllm:missing"}))
     assert samples == {"vllm:prompt_tokens_total": [({"engine": "0", "model_name": "codepal-test"}, 1000.0)]}
     assert vm.snapshot(BEFORE) == vm.snapshot(BEFORE + 'vllm:request_generation_tokens_bucket{le="1.0"} 2.0\n')
+
+
+def test_waste_over_sessions_is_the_share_of_all_their_tokens() -> None:
+    from codepal.bench.runner import pooled_waste
+
+    sessions = [{"generated_tokens": 80.0, "wasted_tokens": 0.0, "wasted_fraction": 0.0},
+                {"generated_tokens": 64.0, "wasted_tokens": 16.0, "wasted_fraction": 0.25}]
+    pooled = pooled_waste(sessions)
+    assert pooled["wasted_fraction"] == round(16 / 144, 4) and pooled["generated_tokens"] == 144
+    assert pooled["wasted_fraction_median"] == 0.125 and pooled["sessions"] == 2
+    assert pooled_waste([{"generated_tokens": None, "wasted_tokens": None, "wasted_fraction": None}]) == {}

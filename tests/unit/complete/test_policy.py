@@ -116,3 +116,62 @@ def test_the_wait_rises_at_once_when_the_rhythm_slows() -> None:
     assert policy.debounce_for("doc") > 0.16  # another gap like it must not send a request
     _typed(policy, [40.0] * 12)  # the longest gap counts for a dozen keys, then the rhythm rules again
     assert policy.debounce_for("doc") < 0.1
+
+
+async def test_kept_work_outlives_its_callers_cancel_and_a_newer_request_still_stops_it() -> None:
+    policy = LatestWins(base_debounce_ms=0)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def streaming() -> str:
+        started.set()
+        await release.wait()
+        return "answer"
+
+    caller = asyncio.ensure_future(policy.run("doc", streaming, debounce=False))
+    await started.wait()
+    assert policy.keep("doc") and not policy.keep("other")
+    kept = policy.running("doc")
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert kept is not None and not kept.done()  # still running for whoever types through it
+    release.set()
+    assert await kept == "answer" and policy.running("doc") is None
+
+    release.clear()
+    started.clear()
+    caller = asyncio.ensure_future(policy.run("doc", streaming, debounce=False))
+    await started.wait()
+    policy.keep("doc")
+    kept = policy.running("doc")
+
+    async def fresh() -> str:
+        return "new"
+
+    assert await policy.run("doc", fresh, debounce=False) == "new"  # a newer request needs the model
+    assert kept is not None and kept.cancelled() and await caller is None
+
+
+async def test_work_is_cancelled_once_so_its_clean_up_runs_to_the_end() -> None:
+    """An edit, the next request and the editor's `$/cancelRequest` all stop the same request, in any
+    order: a second cancel landing in the clean-up (where the HTTP stream is closed) would cut it short."""
+    policy = LatestWins(base_debounce_ms=0)
+    started, cleaned = asyncio.Event(), asyncio.Event()
+
+    async def streaming() -> str:
+        started.set()
+        try:
+            await asyncio.sleep(10)
+        finally:
+            await asyncio.sleep(0.01)  # closing the connection takes a few awaits
+            cleaned.set()
+        return "never"
+
+    caller = asyncio.ensure_future(policy.run("doc", streaming, debounce=False))
+    await started.wait()
+    policy.cancel("doc")  # the edit
+    await asyncio.sleep(0)  # the work is in its clean-up now
+    caller.cancel()  # then the editor's cancel
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    await asyncio.wait_for(cleaned.wait(), 1)
