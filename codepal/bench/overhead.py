@@ -12,7 +12,9 @@ sent the same number of prompt tokens and generated the same number of tokens.
 The language server runs with `debounce_ms: 0` (the debounce is a deliberate wait, measured in the
 typing session) and `cache_size: 0` (every position is new anyway; no type-through hit can skew it),
 and its requests are at least 500 ms apart: closer requests for one document count as typing and
-get an adaptive debounce (also measured in the typing session).
+get an adaptive debounce (also measured in the typing session). Both requests of a pair start after the
+same quiet time (`QUIET_S`, once the counters have settled), so neither finds vLLM busier or more
+rested than the other.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from codepal.types import CompletionRequest
 
 LSP_SETTINGS = {"debounce_ms": 0, "cache_size": 0}
 LSP_GAP_S = TYPING_GAP_S + 0.05  # requests this far apart are no typing: no adaptive debounce between them
+QUIET_S = LSP_GAP_S  # before each request of a pair, after the counters settle
 
 
 def cursor_positions(text: str, count: int) -> list[int]:
@@ -119,11 +122,15 @@ async def run(target: Target, editor: Editor, pairs: int, warmup: int = 2) -> di
             times: dict[str, float] = {}
             for path in order:
                 before = await settled(target)
+                # The same quiet time before either request: a vLLM server (and a process) idle for a
+                # while answers later than one that has just answered the counters' poll, and only one
+                # of the two would otherwise wait out the typing gap below.
+                await asyncio.sleep(QUIET_S)
                 if path == "direct":
                     times[path], _ = await direct(target, prepared, config.completion.temperature)
                 else:
                     # Requests for one document closer than TYPING_GAP_S apart count as typing and get
-                    # an adaptive debounce; a pause keeps this one a plain request.
+                    # an adaptive debounce; a pause keeps this one a plain request (QUIET_S is longer).
                     await asyncio.sleep(max(0.0, LSP_GAP_S - (time.monotonic() - last_lsp)))
                     last_lsp = time.monotonic()
                     answer = await editor.inline_now(uri, offset, INVOKED)
@@ -164,7 +171,7 @@ async def run(target: Target, editor: Editor, pairs: int, warmup: int = 2) -> di
         "lsp_empty_answers": empty_lsp,
         "pairs_skipped_no_model_request": skipped,
         "lsp_model_requests": model_requests,
-        "settings": dict(LSP_SETTINGS),
+        "settings": {**LSP_SETTINGS, "quiet_before_each_request_ms": round(QUIET_S * 1000)},
     }
     log(f"overhead: direct {direct_summary['median']} ms, lsp {lsp_summary['median']} ms (median)")
     return result

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -166,7 +166,10 @@ class ModelClient:
         model: str | None = None,
         timeout: float | None = None,
         extra: Mapping[str, Any] | None = None,
+        while_waiting: Callable[[], None] | None = None,
     ) -> AsyncIterator[TextChunk]:
+        """`while_waiting` runs once the request is sent, before the answer is read: work the caller
+        needs after the answer, done while the server works (see `WhileWaiting`)."""
         body: dict[str, Any] = {
             "model": model or self.model,
             "prompt": prompt,
@@ -181,7 +184,9 @@ class ModelClient:
         body.update(extra or {})
         # aclosing: a caller that stops early (`break`) closes the HTTP stream now, not at GC time.
         pieces = 0
-        async with contextlib.aclosing(self._stream("/v1/completions", body, timeout)) as events:
+        waiting = WhileWaiting(while_waiting) if while_waiting is not None else None
+        stream = self._stream("/v1/completions", body, timeout, waiting)
+        async with contextlib.aclosing(stream) as events:
             async for event in events:
                 usage = event.get("usage") or {}
                 for choice in event.get("choices") or []:
@@ -270,7 +275,8 @@ class ModelClient:
 
     @asynccontextmanager
     async def _request(
-        self, method: str, path: str, body: Mapping[str, Any] | None, timeout: float | None
+        self, method: str, path: str, body: Mapping[str, Any] | None, timeout: float | None,
+        waiting: WhileWaiting | None = None,
     ) -> AsyncIterator[httpx.Response]:
         # No queue: past the bound the caller gets an immediate error instead of waiting.
         if self.in_flight >= self.max_in_flight:
@@ -281,7 +287,8 @@ class ModelClient:
             self._tasks[task] = None
         try:
             request = self._http.build_request(
-                method, path, json=body, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
+                method, path, json=body, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                extensions={"trace": waiting.trace} if waiting is not None else None,
             )
             try:
                 response = await self._http.send(request, stream=True)
@@ -308,10 +315,12 @@ class ModelClient:
                 self._tasks.pop(task, None)
 
     async def _stream(
-        self, path: str, body: Mapping[str, Any], timeout: float | None
+        self, path: str, body: Mapping[str, Any], timeout: float | None, waiting: WhileWaiting | None = None
     ) -> AsyncGenerator[dict[str, Any], None]:
         self.requests_sent += 1
-        async with self._request("POST", path, body, timeout) as response:
+        async with self._request("POST", path, body, timeout, waiting) as response:
+            if waiting is not None:
+                waiting.run()  # a transport without httpcore's trace events: late, but still before the answer
             lines = response.aiter_lines()
             async for line in lines:
                 if not line.startswith("data:"):
@@ -328,6 +337,28 @@ class ModelClient:
                 yield event
         # A stream that ends without [DONE] was cut; the caller still has what arrived so far.
         raise BackendUnavailable(f"the model server's stream from {path} was cut before it finished")
+
+
+class WhileWaiting:
+    """Runs `work` once, as soon as a request's body is sent and its answer is awaited (httpcore's
+    trace event), so that it overlaps the server's work; at the latest before the answer's first
+    event. Its failure is logged, never raised: it must not cost the request."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self.work: Callable[[], None] | None = work
+
+    async def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith("receive_response_headers.started"):
+            self.run()
+
+    def run(self) -> None:
+        work, self.work = self.work, None
+        if work is None:
+            return
+        try:
+            work()
+        except Exception:
+            log.exception("work done while waiting for the model server failed")
 
 
 async def _read_to_end(lines: AsyncIterator[str]) -> None:

@@ -18,7 +18,7 @@ from codepal.complete.flight import Flight
 from codepal.complete.healing import heal, restore
 from codepal.complete.pace import EnginePace, Sample
 from codepal.complete.policy import LatestWins
-from codepal.complete.postprocess import postprocess, wants_single_line
+from codepal.complete.postprocess import Context, cursor_context, postprocess, wants_single_line
 from codepal.complete.prompt import RenderedPrompt, choose_template, render
 from codepal.complete.warmup import WARM_DELAY_S, CacheWarmer, WarmPrompt
 from codepal.config import CompletionConfig, EngineConfig
@@ -272,20 +272,27 @@ class CompletionService:
         self.stats.model_requests += 1
         log.debug("asking the model: %d prompt characters, max_tokens %d", len(prepared.rendered.prompt),
                   prepared.max_tokens)
+        ctx = prepared.context
+        facts: list[Context | None] = []  # the post-processing's view of the cursor, built while the model works
+
+        def cursor_facts() -> None:
+            facts.append(cursor_context(ctx.prefix, ctx.suffix, ctx.language, tab_size=request.tab_size,
+                                        insert_spaces=request.insert_spaces))
+
         started = time.monotonic()
         self._at_model += 1
         try:
-            raw = restore(await self._generate(prepared, client, flight), prepared.healed)
+            raw = restore(await self._generate(prepared, client, flight, cursor_facts), prepared.healed)
         finally:
             self._at_model -= 1
             self._left_model_at = time.monotonic()
         log.debug("the model answered %d characters in %.0f ms", len(raw), (time.monotonic() - started) * 1000)
         self.policy.note_latency(time.monotonic() - started)
-        ctx = prepared.context
-        return postprocess(ctx.prefix, ctx.suffix, raw, ctx.language,
-                           tab_size=request.tab_size, insert_spaces=request.insert_spaces)
+        return postprocess(ctx.prefix, ctx.suffix, raw, ctx.language, tab_size=request.tab_size,
+                           insert_spaces=request.insert_spaces, context=facts[0] if facts else None)
 
-    async def _generate(self, prepared: PreparedPrompt, client: ModelClient, flight: Flight | None = None) -> str:
+    async def _generate(self, prepared: PreparedPrompt, client: ModelClient, flight: Flight | None = None,
+                        while_waiting: Callable[[], None] | None = None) -> str:
         pieces: list[str] = []
         started = time.monotonic()
         first_at = last_at = 0.0
@@ -300,6 +307,7 @@ class CompletionService:
                     temperature=self.config.temperature,
                     stop=prepared.rendered.stop,
                     model=self.config.model,
+                    while_waiting=while_waiting,
                 ):
                     prompt_tokens = chunk.prompt_tokens or prompt_tokens
                     finish = chunk.finish_reason or finish

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ from pygls.uris import to_fs_path
 
 from ..protocol import CodepalProtocol
 from ..server import CodepalServer
+
+log = logging.getLogger(__name__)
 
 STATUS_COMMAND = "codepal.status"
 DOCUMENT_STATE_COMMAND = "codepal.documentState"  # for diagnosing sync problems (and the tests)
@@ -33,6 +37,7 @@ def register(server: CodepalServer) -> None:
         ls.assistant = Assistant(ls.config, on_state=ls.engine_changed,
                                  workspace_folders=[Path(folder) for folder in ls.workspace_folders])
         await ls.assistant.start()  # returns at once; probing runs in the background
+        log.debug("froze %d objects of the start-up", freeze_start_up())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(ls: CodepalServer, params: types.DidChangeConfigurationParams) -> None:
@@ -59,3 +64,15 @@ def register(server: CodepalServer) -> None:
     async def shutdown(ls: CodepalServer, *args: Any) -> None:
         if ls.assistant is not None:
             await ls.assistant.close()
+
+
+def freeze_start_up() -> int:
+    """Move what the start-up built (modules, classes, converters, the assistant: about 80,000 objects,
+    alive as long as the process) out of the cyclic collector's reach. A full collection walks every
+    object it tracks (30-38 ms for these, measured on the busy 2-core test machine), and it comes
+    whenever enough new objects have survived, in the middle of a completion request as likely as
+    not; after the freeze it walks only what was built since. Garbage is collected first, so none is
+    frozen. Returns how many objects are frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

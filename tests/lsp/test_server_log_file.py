@@ -4,6 +4,7 @@ answered as it was, in a file (the editor's output channel shows INFO and up onl
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from codepal_lsp.server import LOG_FILE_ENV
@@ -29,3 +30,6 @@ async def test_each_inline_request_and_its_answer_are_logged_to_the_file(tmp_pat
     assert "no completion: the engine is not ready" in log
     assert "inline completion at 2:5 v3: empty after" in log
     assert "def f" not in log  # the user's code stays out of the log
+    # What the start-up built is out of the cyclic collector's reach (a full collection would walk it all).
+    frozen = re.search(r"froze (\d+) objects of the start-up", log)
+    assert frozen is not None and int(frozen.group(1)) > 10_000, frozen

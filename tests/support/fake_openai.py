@@ -163,6 +163,10 @@ class FakeOpenAI(LoopbackServer):
                               reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """True when the connection stays open for another request."""
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        await writer.drain()
+        if b.first_delay_s and await _client_gone(reader, b.first_delay_s):  # headers first, as vLLM sends them
+            record.closed_by_client = True
+            return False
         for data in [_event(chunk, chat) for chunk in b.chunks] + [_event(None, chat, finish=b.finish_reason)]:
             writer.write(b"%x\r\n%s\r\n" % (len(data), data))
             await writer.drain()

@@ -5,6 +5,7 @@ cursor. `postprocess` runs them all and never raises.
 """
 
 from codepal.complete.postprocess.context import Context, make_context, wants_single_line
-from codepal.complete.postprocess.pipeline import FILTERS, postprocess, run_filters
+from codepal.complete.postprocess.pipeline import FILTERS, cursor_context, postprocess, run_filters
 
-__all__ = ["FILTERS", "Context", "make_context", "postprocess", "run_filters", "wants_single_line"]
+__all__ = ["FILTERS", "Context", "cursor_context", "make_context", "postprocess", "run_filters",
+           "wants_single_line"]

@@ -154,6 +154,22 @@ class Context:
         """The cursor is in a comment or string, where prose is legitimate."""
         return self.cursor_state != CODE or comment_start(self.line_prefix, self.style) >= 0
 
+    def compute_facts(self) -> None:
+        """Compute now every fact about the cursor that the filters read: none depends on the answer,
+        so a caller computes them while the model works and the filters only read them. A fact that
+        fails is left to fail again where a filter reads it (`postprocess` drops the suggestion)."""
+        for name in CURSOR_FACTS:
+            try:
+                getattr(self, name)
+            except Exception:
+                continue
+
+
+# The answer-independent facts the filters read (each a cached property above).
+CURSOR_FACTS = ("style", "line_prefix", "line_suffix", "at_line_start", "line_indent", "indent", "single_line",
+                "prev_lines", "cursor_frames", "cursor_state", "open_brackets", "line_open_count", "suffix_lines",
+                "in_comment")
+
 
 def comment_start(line: str, style: Style) -> int:
     """Index of a line comment in `line` that is not inside a string, or -1."""

@@ -50,6 +50,22 @@ def run_filters(ctx: Context, completion: str) -> str:
     return text
 
 
+def cursor_context(
+    prefix: str, suffix: str, language: str, *, tab_size: int = 4, insert_spaces: bool = True
+) -> Context | None:
+    """The filters' view of the cursor with its facts computed, for `postprocess(..., context=)`: none
+    depends on the answer, so the completion service builds it while the model works instead of after
+    the answer arrives. None when it cannot be built (`postprocess` then tries again and drops the
+    suggestion, as it would have)."""
+    try:
+        ctx = make_context(prefix, suffix, language, tab_size=tab_size, insert_spaces=insert_spaces)
+    except Exception:
+        _log.debug("post-processing context failed", exc_info=True)
+        return None
+    ctx.compute_facts()
+    return ctx
+
+
 def postprocess(
     prefix: str,
     suffix: str,
@@ -58,13 +74,17 @@ def postprocess(
     *,
     tab_size: int = 4,
     insert_spaces: bool = True,
+    context: Context | None = None,
 ) -> str:
     """The text to insert at the cursor for one raw model output; '' means show nothing.
 
     `prefix`/`suffix` are the whole document before/after the cursor. Line breaks in the result follow
-    the document's. Never raises: a bug here must not break typing, so it costs one suggestion."""
+    the document's. `context`: `cursor_context()` of the same arguments, built earlier (the answer is
+    the same with or without it). Never raises: a bug here must not break typing, so it costs one
+    suggestion."""
     try:
-        ctx = make_context(prefix, suffix, language, tab_size=tab_size, insert_spaces=insert_spaces)
+        ctx = context if context is not None else make_context(prefix, suffix, language, tab_size=tab_size,
+                                                               insert_spaces=insert_spaces)
         text = run_filters(ctx, completion)
         eol = document_eol(prefix, suffix)
         return text.replace("\n", eol) if eol != "\n" else text

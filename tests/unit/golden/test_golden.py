@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from codepal.complete.postprocess import postprocess
+from codepal.complete.postprocess import cursor_context, postprocess
 from tests.support.golden import Case, load_dir
 
 HERE = Path(__file__).parent
@@ -21,11 +21,16 @@ def _visible(text: str) -> list[str]:
     return [line[: len(line.rstrip(" "))] + "·" * (len(line) - len(line.rstrip(" "))) for line in shown]
 
 
+@pytest.mark.parametrize("facts_first", [False, True], ids=["plain", "facts_first"])
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.language}::{c.name}" for c in CASES])
-def test_golden(case: Case) -> None:
+def test_golden(case: Case, facts_first: bool) -> None:
+    """`facts_first`: the cursor's facts computed before the answer, as the completion service does while
+    the model works; the answer must be the same byte for byte."""
+    context = cursor_context(case.prefix, case.suffix, case.language, tab_size=case.tab_size,
+                             insert_spaces=case.insert_spaces) if facts_first else None
     got = postprocess(
         case.prefix, case.suffix, case.output, case.language,
-        tab_size=case.tab_size, insert_spaces=case.insert_spaces,
+        tab_size=case.tab_size, insert_spaces=case.insert_spaces, context=context,
     )
     if got != case.expected:
         diff = "\n".join(

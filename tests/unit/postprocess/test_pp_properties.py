@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codepal.complete.postprocess import FILTERS, make_context, postprocess, run_filters
-from codepal.complete.postprocess.context import Context
+from codepal.complete.postprocess import FILTERS, cursor_context, make_context, postprocess, run_filters
+from codepal.complete.postprocess.context import CURSOR_FACTS, Context
 from codepal.complete.postprocess.pipeline import Filter
 from codepal.complete.postprocess.text import normalize_newlines
 
@@ -91,6 +91,26 @@ def test_output_never_contains_residue(ctx: Context, raw: str) -> None:
 def test_single_line_mode_gives_one_line(ctx: Context, raw: str) -> None:
     if ctx.single_line:
         assert "\n" not in run_filters(ctx, raw)
+
+
+@PROPERTY_SETTINGS
+@given(prefix=code_like(), suffix=code_like(), raw=code_like(16), language=st.sampled_from(LANGUAGES),
+       tab_size=st.integers(1, 8), insert_spaces=st.booleans())
+def test_facts_computed_before_the_answer_change_nothing(
+    prefix: str, suffix: str, raw: str, language: str, tab_size: int, insert_spaces: bool
+) -> None:
+    """The completion service computes the cursor's facts while the model works (`cursor_context`): the
+    answer is the same as when `postprocess` computes them itself, and no filter computes a fact about the
+    cursor that `CURSOR_FACTS` leaves out."""
+    ctx = cursor_context(prefix, suffix, language, tab_size=tab_size, insert_spaces=insert_spaces)
+    assert ctx is not None
+    computed = set(vars(ctx))  # cached properties live in the instance's __dict__
+    assert set(CURSOR_FACTS) <= computed
+    plain = postprocess(prefix, suffix, raw, language, tab_size=tab_size, insert_spaces=insert_spaces)
+    assert postprocess(prefix, suffix, raw, language, tab_size=tab_size, insert_spaces=insert_spaces,
+                       context=ctx) == plain
+    later = {name for name in set(vars(ctx)) - computed if not name.startswith("_")}
+    assert not later, f"facts computed only after the answer came: {later}"
 
 
 def test_postprocess_survives_hostile_arguments() -> None:

@@ -1,0 +1,57 @@
+"""Inline completion through the real `codepal lsp` over stdio, against a scripted server that holds its
+answer back: the post-processing's facts about the cursor are computed while the server works, and the
+suggestion is the one the post-processing gives for the document and the answer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from codepal.complete.postprocess import postprocess
+from tests.lsp.conftest import PROFILES, server_env, start_client, wait_ready
+from tests.support.fake_openai import Behaviour, FakeOpenAI
+
+# (text before the cursor, after it, the model's answer, the suggestion): closers the rest of the line
+# already has are cut, inside a string too, and a block answer keeps no line the suffix repeats.
+CASES = [
+    ('def f(k):\n    raise KeyError(f"', ")\n", ['bad {k}"', ")"], 'bad {k}"'),
+    ("def f(a, b):\n    value = compute(", ")\n    return value\n", ["a, b", ")"], "a, b"),
+    ("def f(a, b):\n    value = compute(", ")\n    return value\n", ["a, b)\n", "    return value\n"], "a, b"),
+]
+
+
+@pytest.fixture(params=list(PROFILES))
+async def scripted(request: pytest.FixtureRequest, fake_openai: FakeOpenAI,
+                   tmp_path: Path) -> AsyncIterator[LanguageClient]:
+    options = {"engine": {"url": fake_openai.url}, "completion": {"debounce_ms": 0, "cache_size": 0}}
+    client = await start_client(server_env(tmp_path / "state"), PROFILES[request.param](), options, tmp_path)
+    status = await wait_ready(client)
+    assert status["state"] == "ready", status
+    yield client
+    await client.shutdown_session()
+
+
+async def test_the_suggestion_is_post_processed_with_facts_computed_while_the_server_works(
+    scripted: LanguageClient, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    for number, (before, after, chunks, expected) in enumerate(CASES):
+        uri = (tmp_path / f"case{number}.py").as_uri()
+        scripted.text_document_did_open(types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="python", version=1, text=before + after)))
+        lines = before.split("\n")
+        # The answer comes 0.3 s after the request, as from a model busy with the prompt; the connection
+        # stays open for the next case (a pooled connection, as with vLLM).
+        fake_openai.push(Behaviour(chunks=chunks, first_delay_s=0.3, keep_alive=True))
+        result = await scripted.text_document_inline_completion_async(types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=len(lines) - 1, character=len(lines[-1])),
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
+        ))
+        items = result.items if isinstance(result, types.InlineCompletionList) else result or []
+        assert [item.insert_text for item in items] == [expected], (before, after, chunks)
+        assert expected == postprocess(before, after, "".join(chunks), "python")
+    assert len(fake_openai.generation_requests()) == len(CASES)
