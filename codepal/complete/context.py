@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlparse
 from tree_sitter import Node
 
 from codepal.complete.context_facts import FactsCache
+from codepal.complete.context_memo import equality_memo
 from codepal.complete.context_index import Facts, facts_of, scope
 from codepal.languages import lookup, normalize_language
 from codepal.syntax import get_language
@@ -67,6 +68,7 @@ class CompletionContext:
     binary: bool = False  # the document is not text: the caller answers empty
 
 
+@lru_cache(maxsize=64)
 def path_hint(uri: str) -> str:
     """The last three path components of a URI (`src/pkg/app.py`): enough for the model, stable, and
     free of the user's home directory."""
@@ -111,8 +113,9 @@ def build_context(
         found_imports = facts_of(prefix[: min(skipped, _HEAD_CHARS)], language).imports + found_imports
 
     window_start = cursor - len(window.encode("utf-8", "surrogatepass"))
-    near = _near_names(window + suffix[: _line_end(suffix)])
-    here: dict[str, str] = {name: text for name, text in above.definitions.items() if name in near}
+    near = _near_names(window, suffix[: _line_end(suffix)])
+    defined_above = above.definitions
+    here: dict[str, str] = {name: defined_above[name] for name in near if name in defined_above}
     being_written = _around(root, cursor)
     for definition in facts.definitions:
         name = definition.name
@@ -135,9 +138,10 @@ def build_context(
         if name in here:
             signatures.append(Signature(name, here[name]))
             continue
-        hint, defined = next(((h, d) for h, d in sources if name in d), ("", {}))
-        if name in defined:
-            signatures.append(Signature(name, defined[name], hint))
+        for hint, defined in sources:  # the first source that defines it
+            if name in defined:
+                signatures.append(Signature(name, defined[name], hint))
+                break
 
     cursor_line = prefix[max(prefix.rfind("\n"), prefix.rfind("\r")) + 1 :]
     return CompletionContext(
@@ -170,7 +174,7 @@ def _local_start(prefix: str, start: int, limit: int) -> int:
     return start + _top_level_before(prefix[start:coarse])
 
 
-@lru_cache(maxsize=8)
+@equality_memo(8)
 def _top_level_before(text: str) -> int:
     """Offset of the last top-level definition in the final stretch of `text` (outside triple-quoted
     strings, by the parity of their quotes), or 0. Memoised: typing below it leaves `text` as it was."""
@@ -208,7 +212,7 @@ def _parse_window(prefix: str, suffix: str) -> tuple[int, int]:
     return skip, keep
 
 
-@lru_cache(maxsize=16)
+@equality_memo(16)
 def _cut(suffix: str, kept: int, python: bool) -> tuple[int, bool]:
     """Memoised: typing at the cursor leaves the suffix as it was.
     Where the parsed part of the suffix ends, so that an edit at the cursor reparses little and the
@@ -255,6 +259,16 @@ def _line_end(text: str) -> int:
     return match.start() if match else len(text)
 
 
-def _near_names(text: str) -> dict[str, None]:
-    """Identifiers in `text`, the last-used first (a dict as an ordered set)."""
+def _near_names(window: str, line_rest: str) -> dict[str, None]:
+    """Identifiers in `window + line_rest` (the window, then the rest of the cursor's line), the
+    last-used first (a dict as an ordered set). No identifier spans a line break, so the window's lines
+    above the cursor's line are read apart, memoised: typing changes only the cursor's line."""
+    cut = max(window.rfind("\n"), window.rfind("\r")) + 1
+    found = dict.fromkeys(reversed(_IDENTIFIER.findall(window[cut:] + line_rest)))
+    found.update(_names_last_first(window[:cut]))  # keeps the ones already found where they are
+    return found
+
+
+@equality_memo(4)
+def _names_last_first(text: str) -> dict[str, None]:
     return dict.fromkeys(reversed(_IDENTIFIER.findall(text)))

@@ -37,10 +37,10 @@ class Definition:
 
     def moved(self, changes: Changes) -> Definition | None:
         """The same definition after an edit outside its header; None when the edit touched it."""
+        if self.spans[-1][1] < changes.start:  # the spans are in order: all of them end before the edit
+            return self
         if any(start <= changes.old_end and changes.start <= end for start, end in self.spans):
             return None
-        if self.spans[-1][1] < changes.start:
-            return self
 
         def move(offset: int) -> int:
             return offset if offset < changes.start else offset + changes.new_end - changes.old_end
@@ -103,6 +103,8 @@ def _checked(facts: FileFacts, root: Node, source: bytes, language: str,
              ranges: tuple[tuple[int, int], ...]) -> FileFacts | None:
     """`facts` if the changed ranges hold the same definitions (by name position) and imports as the
     index, with the headers the ranges touch read again; None when the file must be read again."""
+    if not ranges:  # nothing in the tree changed its structure (typing inside a line, most often)
+        return facts
     table = completion_nodes(language)
     found_queries = queries(language)
     for start, end in ranges:
