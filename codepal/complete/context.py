@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlparse
 from tree_sitter import Node
 
 from codepal.complete.context_facts import FactsCache
-from codepal.complete.context_memo import equality_memo
 from codepal.complete.context_index import Facts, facts_of, scope
+from codepal.complete.context_memo import equality_memo
 from codepal.languages import lookup, normalize_language
 from codepal.syntax import get_language
 from codepal.text.lines import LINE_BREAK

@@ -11,9 +11,9 @@ from functools import cache
 
 from tree_sitter import Node, Query, QueryCursor
 
+from codepal.complete.context_memo import equality_memo
 from codepal.languages import CompletionNodes, Language, lookup
 from codepal.languages.shared_nodes import HEADER_BODY_TYPES, HEADER_FROM_PARENT, HEADER_PREFIX
-from codepal.complete.context_memo import equality_memo
 from codepal.syntax import get_language, thread_parser
 from codepal.text import split_lines
 

@@ -36,7 +36,7 @@ class EqualityMemo(Generic[P, R]):
                     if index:
                         self._entries.insert(0, self._entries.pop(index))
                     return value
-        value = self._function(*args)
+        value = self._function(*args, **kwargs)
         with self._lock:
             self._entries.insert(0, (args, value))
             del self._entries[self._size :]
