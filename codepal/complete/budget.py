@@ -132,7 +132,9 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
         return _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
 
     base = dataclasses.replace(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=(), kernel=())
-    used = cost(base)
+    # cost(base), without a second copy: base's frame is ctx's without code, signatures and kernel.
+    frame = dataclasses.replace(base, prefix="", suffix="")
+    used = _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
     if used > max_prompt_tokens:  # the cursor line matters more than the file's imports and scope
         base = dataclasses.replace(base, file_path="", imports=(), scope=())
         used = cost(base)
@@ -142,11 +144,16 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
         )
     # Each signature is charged what it costs rendered alone (its own group heading included, plus a
     # token per seam): an upper bound, and the same text wherever the cursor is, so it is remembered.
-    empty = _frame_tokens(CompletionContext("", "", ctx.language), template, counter)
-
     def signature_cost(signature: Signature) -> int:
-        alone = CompletionContext("", "", ctx.language, signatures=(signature,))
-        return _frame_tokens(alone, template, counter) - empty + 2
+        key = (signature, ctx.language, template)
+        known = _SIGNATURES.get(key)
+        if known is None or known[0] is not counter:
+            empty = _frame_tokens(CompletionContext("", "", ctx.language), template, counter)
+            alone = CompletionContext("", "", ctx.language, signatures=(signature,))
+            known = _SIGNATURES[key] = (counter, _frame_tokens(alone, template, counter) - empty + 2)
+            if len(_SIGNATURES) > 1024:
+                _SIGNATURES.pop(next(iter(_SIGNATURES), key), None)  # the oldest
+        return known[1]
 
     kept_signatures: list[Signature] = []
     signature_limit = min(max_prompt_tokens, used + int(max_prompt_tokens * signature_share))
@@ -189,6 +196,11 @@ def _fit_kernel(facts: tuple[str, ...], base: CompletionContext, cost: Callable[
         kept.append(fact)
     return tuple(kept)
 
+
+# (signature, language, template) -> (the counter, what the signature adds to the frame): a signature costs
+# the same wherever the cursor is, and building a frame for each one at every keystroke cost more than `fit`'s
+# reckoning. A different counter (another model) recounts it.
+_SIGNATURES: dict[tuple[Signature, str, Template], tuple[TokenCounter, int]] = {}
 
 # (frame, template, id of the counter) -> (the counter, tokens); the counter is kept so its id is not reused.
 _FRAMES: OrderedDict[tuple[CompletionContext, Template, int], tuple[TokenCounter, int]] = OrderedDict()

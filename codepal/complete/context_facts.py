@@ -23,7 +23,7 @@ from codepal.complete.context_index import (
     imports_with_spans,
     queries,
 )
-from codepal.text.tree_cache import Changes
+from codepal.text.tree_cache import UNCHANGED, Changes
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,9 @@ class FactsCache:
         with self._lock:
             known = self._entries.pop((key, language), None)
         facts = None
-        if known is not None and changes is not None:
+        if known is not None and changes is not None and changes == UNCHANGED:
+            facts = known  # the tree it was read from (a cursor move with no edit: the same source)
+        elif known is not None and changes is not None:
             facts = _moved(known, changes)
             if facts is not None:
                 facts = _checked(facts, root, source, language, changes.ranges)

@@ -65,6 +65,9 @@ class Changes:
         return None
 
 
+UNCHANGED = Changes(0, 0, 0, ())  # the source is the one the cached tree was parsed from
+
+
 class TreeCache:
     """The last tree of up to `size` documents, by key (a URI). Safe to call from several threads: an
     entry is taken out while it is being updated, so a concurrent caller just parses from scratch."""
@@ -89,7 +92,7 @@ class TreeCache:
         changes: Changes | None = None
         if entry is not None and entry[0] == source:
             tree = entry[1]
-            changes = Changes(0, 0, 0, ())
+            changes = UNCHANGED
         elif entry is not None:
             old, tree = entry
             start = _common_prefix(old, source)

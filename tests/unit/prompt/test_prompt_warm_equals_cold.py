@@ -58,6 +58,7 @@ def fresh_caches() -> Iterator[None]:
             patch.setattr(context, name, EqualityMemo(memo.__wrapped__, 8))  # type: ignore[attr-defined]
         patch.setattr(budget, "_LINES", budget._LineMemo())
         patch.setattr(budget, "_FRAMES", OrderedDict())
+        patch.setattr(budget, "_SIGNATURES", {})
         yield
 
 
