@@ -99,7 +99,7 @@ def build_context(
     # Python: the definitions above the window (top-level ones, whole) are read apart from the part
     # around the cursor, memoised by content, so a keystroke reparses only the code around the cursor.
     local = _local_start(prefix, skipped, len(prefix) - len(window)) if spec.indent_blocks else skipped
-    above = facts_of(prefix[skipped:local], language) if local > skipped else Facts({}, ())
+    above = facts_of.of_slice(prefix, skipped, local, language) if local > skipped else Facts({}, ())
     head = prefix[local:].encode("utf-8", "surrogatepass")
     source = head + suffix[:cut].encode("utf-8", "surrogatepass")
     cursor = len(head)
@@ -108,7 +108,7 @@ def build_context(
     root = parsed[0].root_node
     facts = _FACTS.facts(request.uri, language, root, source, parsed[1])
     found_imports = above.imports + facts.import_texts
-    after = facts_of(suffix[cut:kept], language, wrap) if cut < kept else Facts({}, ())
+    after = facts_of.of_slice(suffix, cut, kept, language, wrap) if cut < kept else Facts({}, ())
     if skipped:  # the imports of a huge document are at its top, outside the parsed window
         found_imports = facts_of(prefix[: min(skipped, _HEAD_CHARS)], language).imports + found_imports
 
@@ -171,7 +171,7 @@ def _local_start(prefix: str, start: int, limit: int) -> int:
     if limit - start < 2 * _LOCAL_STEP:
         return start
     coarse = (limit - _LOCAL_STEP) // _LOCAL_STEP * _LOCAL_STEP
-    return start + _top_level_before(prefix[start:coarse])
+    return start + _top_level_before.of_slice(prefix, start, coarse)
 
 
 @equality_memo(8)

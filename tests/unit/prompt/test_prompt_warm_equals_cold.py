@@ -14,7 +14,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from codepal.complete import budget, context
+from codepal.complete import budget, context, prompt
 from codepal.complete.context_facts import FactsCache
 from codepal.complete.context_memo import EqualityMemo
 from codepal.complete.service import CompletionService, PreparedPrompt
@@ -59,6 +59,7 @@ def fresh_caches() -> Iterator[None]:
         patch.setattr(budget, "_LINES", budget._LineMemo())
         patch.setattr(budget, "_FRAMES", OrderedDict())
         patch.setattr(budget, "_SIGNATURES", {})
+        patch.setattr(prompt._ShownIn, "_last", ("", {}))
         yield
 
 
