@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from codepal.complete.context import CompletionContext, Signature
 from codepal.complete.prompt import Template, render
@@ -69,13 +69,22 @@ class TokenizerFileCounter:
         # Typing changes one line: the blocks of lines around it are the same strings request after
         # request, so their counts are remembered (hashing a block is far cheaper than encoding it).
         self._counts: OrderedDict[str, int] = OrderedDict()
+        # The same ids without offsets (tokenizers >= 0.20): about a sixth less time for a block of lines,
+        # on the calling thread (a batch of one is not spread over threads).
+        fast = getattr(self._tokenizer, "encode_batch_fast", None)
+        self._batch: Callable[..., list[Any]] | None = fast
+
+    def _encoded_length(self, text: str) -> int:
+        if self._batch is not None:
+            return len(self._batch([text], add_special_tokens=False)[0])
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def count(self, text: str) -> int:
         known = self._counts.get(text)
         if known is not None:
             self._counts.move_to_end(text)
             return known
-        tokens = len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        tokens = self._encoded_length(text)
         self._counts[text] = tokens
         if len(self._counts) > _MEMO_ENTRIES:
             self._counts.popitem(last=False)
