@@ -116,13 +116,17 @@ def build_context(
     near = _near_names(window, suffix[: _line_end(suffix)])
     defined_above = above.definitions
     here: dict[str, str] = {name: defined_above[name] for name in near if name in defined_above}
-    being_written = _around(root, cursor)
+    being_written: set[tuple[int, str]] | None = None  # walked up to only when a definition needs it
     for definition in facts.definitions:
         name = definition.name
         if name not in near or name in here:
             continue
-        if window_start <= definition.start <= cursor or (definition.start, definition.kind) in being_written:
-            continue  # visible right there, or the definition being written
+        if window_start <= definition.start <= cursor:
+            continue  # visible right there
+        if being_written is None:
+            being_written = _around(root, cursor)
+        if (definition.start, definition.kind) in being_written:
+            continue  # the definition being written
         here[name] = definition.header
     others = [
         (path_hint(doc.uri), facts_of(text, normalize_language(doc.language)).definitions)
@@ -135,12 +139,14 @@ def build_context(
     for name in near:
         if len(signatures) >= max_signatures:
             break
-        if name in here:
-            signatures.append(Signature(name, here[name]))
+        text = here.get(name)
+        if text is not None:
+            signatures.append(Signature(name, text))
             continue
         for hint, defined in sources:  # the first source that defines it
-            if name in defined:
-                signatures.append(Signature(name, defined[name], hint))
+            text = defined.get(name)
+            if text is not None:
+                signatures.append(Signature(name, text, hint))
                 break
 
     cursor_line = prefix[max(prefix.rfind("\n"), prefix.rfind("\r")) + 1 :]
@@ -149,7 +155,7 @@ def build_context(
         suffix=suffix,
         language=language,
         file_path=file_path,
-        scope=scope(root, source, cursor, cursor_line, spec),
+        scope=scope(root, source, cursor, cursor_line, spec, facts.headers),
         imports=tuple(dict.fromkeys(found_imports + after.imports))[:MAX_IMPORTS],
         signatures=tuple(signatures),
         kernel=request.kernel.for_completion(near) if request.kernel else (),
@@ -244,12 +250,8 @@ def _window(prefix: str) -> str:
     """The last WINDOW_LINES lines of the prefix (the cursor line counts)."""
     tail = prefix[-200 * WINDOW_LINES :]
     if "\r" not in tail:  # the common case, without a match object per line
-        end = len(tail)
-        for _ in range(WINDOW_LINES - 1):
-            end = tail.rfind("\n", 0, end)
-            if end < 0:
-                return tail
-        return tail[end + 1 :]
+        parts = tail.rsplit("\n", WINDOW_LINES - 1)  # parts[0]: what is before the lines wanted
+        return tail[len(parts[0]) + 1 :] if len(parts) == WINDOW_LINES else tail
     breaks = [m.end() for m in LINE_BREAK.finditer(tail)]
     return tail[breaks[-WINDOW_LINES + 1] :] if len(breaks) >= WINDOW_LINES - 1 else tail
 

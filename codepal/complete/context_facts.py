@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
 from tree_sitter import Node, QueryCursor
 
@@ -64,6 +65,12 @@ class FileFacts:
     @property
     def import_texts(self) -> tuple[str, ...]:
         return tuple(item.text for item in self.imports)
+
+    @cached_property
+    def headers(self) -> dict[tuple[int, str], str]:
+        """Header by (start, node type) of the definition: what `context_index.header` reads from that
+        node of the tree these facts describe (the enclosing scope's headers are looked up here)."""
+        return {(definition.start, definition.kind): definition.header for definition in self.definitions}
 
 
 def read(root: Node, source: bytes, language: str) -> FileFacts:

@@ -5,7 +5,7 @@ The per-language queries and node types are data in the language registry; this 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -175,8 +175,10 @@ def header_text(node: Node, source: bytes, spans: tuple[tuple[int, int], ...]) -
     return (HEADER_PREFIX.get(node.type, "") + "\n".join(lines))[:MAX_HEADER_CHARS]
 
 
-def scope(root: Node, source: bytes, cursor: int, cursor_line: str, language: Language) -> tuple[str, ...]:
-    """Headers of the definitions enclosing the cursor, outermost first."""
+def scope(root: Node, source: bytes, cursor: int, cursor_line: str, language: Language,
+          known: Mapping[tuple[int, str], str] | None = None) -> tuple[str, ...]:
+    """Headers of the definitions enclosing the cursor, outermost first. `known`: headers already read
+    from this tree, by (start, node type) of their definition (`FileFacts.headers`)."""
     assert language.completion is not None
     scopes = language.completion.scopes
     probe = cursor
@@ -196,7 +198,8 @@ def scope(root: Node, source: bytes, cursor: int, cursor_line: str, language: La
         if node.type in scopes and node.start_byte < cursor and inside:
             body = _body(node)
             if body is None or body.start_byte < cursor:  # not while the header itself is being written
-                headers.append(header(node, source))
+                found = known.get((node.start_byte, node.type)) if known is not None else None
+                headers.append(found if found is not None else header(node, source))
         node = node.parent
     return tuple(reversed(headers))
 
