@@ -14,10 +14,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from codepal.complete.context import CompletionContext, Signature
 from codepal.complete.prompt import Template, render
@@ -68,13 +69,22 @@ class TokenizerFileCounter:
         # Typing changes one line: the blocks of lines around it are the same strings request after
         # request, so their counts are remembered (hashing a block is far cheaper than encoding it).
         self._counts: OrderedDict[str, int] = OrderedDict()
+        # The same ids without offsets (tokenizers >= 0.20): about a sixth less time for a block of lines,
+        # on the calling thread (a batch of one is not spread over threads).
+        fast = getattr(self._tokenizer, "encode_batch_fast", None)
+        self._batch: Callable[..., list[Any]] | None = fast
+
+    def _encoded_length(self, text: str) -> int:
+        if self._batch is not None:
+            return len(self._batch([text], add_special_tokens=False)[0])
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def count(self, text: str) -> int:
         known = self._counts.get(text)
         if known is not None:
             self._counts.move_to_end(text)
             return known
-        tokens = len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        tokens = self._encoded_length(text)
         self._counts[text] = tokens
         if len(self._counts) > _MEMO_ENTRIES:
             self._counts.popitem(last=False)
@@ -104,11 +114,22 @@ def fit(
     when not even the cursor line fits."""
     template = template or _PLAIN
     shows_suffix = template.uses_suffix
-    cursor_row = ctx.prefix.count("\n")
-    before = _Lines(ctx.prefix, from_end=True, phase=-cursor_row % _BLOCK)
-    after = _Lines(ctx.suffix, from_end=False, phase=cursor_row + 1) if shows_suffix else None
-    cursor_head = before.take_first()
-    cursor_tail = after.take_first() if after is not None else _first_line(ctx.suffix)
+    before, cursor_row, cursor_head = _LINES.before(ctx.prefix)
+    after, cursor_tail = (_LINES.after(ctx.suffix, cursor_row + 1) if shows_suffix
+                          else (None, _first_line(ctx.suffix)))
+    try:
+        return _fit(ctx, counter, max_prompt_tokens, template, signature_share, before, after, cursor_head,
+                    cursor_tail)
+    finally:  # handed back for the next keystroke: typing leaves the lines above the cursor's as they were
+        _LINES.keep(before)
+        if after is not None:
+            _LINES.keep(after)
+
+
+def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, template: Template,
+         signature_share: float, before: _Lines, after: _Lines | None, cursor_head: str,
+         cursor_tail: str) -> CompletionContext:
+    shows_suffix = after is not None
 
     # The template and the context block are measured by rendering them without the code, so the
     # text counted is the same from keystroke to keystroke (the counter remembers it); the cursor line
@@ -120,7 +141,9 @@ def fit(
         return _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
 
     base = dataclasses.replace(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=(), kernel=())
-    used = cost(base)
+    # cost(base), without a second copy: base's frame is ctx's without code, signatures and kernel.
+    frame = dataclasses.replace(base, prefix="", suffix="")
+    used = _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
     if used > max_prompt_tokens:  # the cursor line matters more than the file's imports and scope
         base = dataclasses.replace(base, file_path="", imports=(), scope=())
         used = cost(base)
@@ -130,11 +153,16 @@ def fit(
         )
     # Each signature is charged what it costs rendered alone (its own group heading included, plus a
     # token per seam): an upper bound, and the same text wherever the cursor is, so it is remembered.
-    empty = _frame_tokens(CompletionContext("", "", ctx.language), template, counter)
-
     def signature_cost(signature: Signature) -> int:
-        alone = CompletionContext("", "", ctx.language, signatures=(signature,))
-        return _frame_tokens(alone, template, counter) - empty + 2
+        key = (signature, ctx.language, template)
+        known = _SIGNATURES.get(key)
+        if known is None or known[0] is not counter:
+            empty = _frame_tokens(CompletionContext("", "", ctx.language), template, counter)
+            alone = CompletionContext("", "", ctx.language, signatures=(signature,))
+            known = _SIGNATURES[key] = (counter, _frame_tokens(alone, template, counter) - empty + 2)
+            if len(_SIGNATURES) > 1024:
+                _SIGNATURES.pop(next(iter(_SIGNATURES), key), None)  # the oldest
+        return known[1]
 
     kept_signatures: list[Signature] = []
     signature_limit = min(max_prompt_tokens, used + int(max_prompt_tokens * signature_share))
@@ -178,6 +206,11 @@ def _fit_kernel(facts: tuple[str, ...], base: CompletionContext, cost: Callable[
     return tuple(kept)
 
 
+# (signature, language, template) -> (the counter, what the signature adds to the frame): a signature costs
+# the same wherever the cursor is, and building a frame for each one at every keystroke cost more than `fit`'s
+# reckoning. A different counter (another model) recounts it.
+_SIGNATURES: dict[tuple[Signature, str, Template], tuple[TokenCounter, int]] = {}
+
 # (frame, template, id of the counter) -> (the counter, tokens); the counter is kept so its id is not reused.
 _FRAMES: OrderedDict[tuple[CompletionContext, Template, int], tuple[TokenCounter, int]] = OrderedDict()
 
@@ -216,6 +249,13 @@ class _Lines:
         self._rest = len(text) if from_end else 0  # where the part not split yet ends (starts)
         self._done = not text
         self._taken = False  # the cursor's line was taken out
+        # Set by `_LineMemo` for a reused object: the text besides the cursor's line it stands for.
+        self.rest = ""
+        self.rows = 0  # line breaks in `rest` (of the text before the cursor)
+        # Cumulative (lines, tokens) after each whole block `_take` counted, for `sums_counter`.
+        self.sums: list[tuple[int, int]] = []
+        self.sums_counter: TokenCounter | None = None
+        self._joined: tuple[int, str] = (-1, "")
 
     def _more(self) -> bool:
         """Split the next chunk; False when the text is used up."""
@@ -271,26 +311,93 @@ class _Lines:
 
     def joined(self, count: int) -> str:
         """The first `count` lines in document order."""
-        lines = self.block(0, count)
-        return "".join(reversed(lines) if self._from_end else lines)
+        if self._joined[0] != count:
+            lines = self.block(0, count)
+            self._joined = (count, "".join(reversed(lines) if self._from_end else lines))
+        return self._joined[1]
+
+    def sums_for(self, counter: TokenCounter) -> list[tuple[int, int]]:
+        if self.sums_counter is not counter:
+            self.sums, self.sums_counter = [], counter
+        return self.sums
+
+
+class _LineMemo:
+    """The `_Lines` of the last few texts around the cursor, with the cursor's line taken out and the
+    token counts of their blocks. Typing changes only the cursor's line: the next keystroke finds the
+    lines above it split and their blocks summed (no line splitting, no row count, no joining and
+    looking up every block of the budget again). An object is taken out while one call uses it, so
+    threads never share one."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._entries: list[_Lines] = []
+        self._lock = threading.Lock()
+
+    def _take_out(self, found: Callable[[_Lines], bool]) -> _Lines | None:
+        with self._lock:
+            for index, lines in enumerate(self._entries):
+                if found(lines):
+                    return self._entries.pop(index)
+        return None
+
+    def keep(self, lines: _Lines) -> None:
+        with self._lock:
+            self._entries.insert(0, lines)
+            del self._entries[self._size :]
+
+    def before(self, prefix: str) -> tuple[_Lines, int, str]:
+        """The lines before the cursor's (nearest first), the cursor's row, and the cursor's line."""
+        cut = max(prefix.rfind("\n"), prefix.rfind("\r")) + 1  # the cursor's line has no line break
+        lines = self._take_out(
+            lambda known: known._from_end and len(known.rest) == cut and prefix.startswith(known.rest))
+        if lines is None:
+            rows = prefix.count("\n", 0, cut)
+            lines = _Lines(prefix, from_end=True, phase=-rows % _BLOCK)
+            lines.take_first()
+            lines.rest, lines.rows = prefix[:cut], rows
+        return lines, lines.rows, prefix[cut:]
+
+    def after(self, suffix: str, phase: int) -> tuple[_Lines, str]:
+        """The lines after the cursor's (nearest first), and the cursor's line from the cursor on."""
+        tail = _first_line(suffix)
+        size = len(suffix) - len(tail)
+        lines = self._take_out(lambda known: not known._from_end and known.phase == phase
+                               and len(known.rest) == size and suffix.endswith(known.rest))
+        if lines is None:
+            lines = _Lines(suffix, from_end=False, phase=phase)
+            lines.take_first()
+            lines.rest = suffix[len(tail):]
+        return lines, tail
 
 
 def _take(lines: _Lines, budget: int, counter: TokenCounter) -> tuple[int, int]:
     """How many of `lines` (nearest first) fit in `budget`, and the tokens they use. Lines are counted
     a block at a time (one tokenizer call per block), plus one token per block for merges across block
-    boundaries, so the count stays an upper bound."""
+    boundaries, so the count stays an upper bound. The blocks' sums are kept on `lines` for the next
+    call on the same lines (the next keystroke)."""
     taken = used = 0
-    while True:
-        block = lines.block(taken, _BLOCK - (lines.phase + taken) % _BLOCK)
-        if not block:
-            return taken, used
-        cost = counter.count("".join(block)) + 1
-        if used + cost <= budget:
-            taken, used = taken + len(block), used + cost
-            continue
-        for line in block:
-            cost = counter.count(line) + 1
-            if used + cost > budget:
+    sums = lines.sums_for(counter)
+    for whole, tokens in sums:
+        if tokens > budget:
+            break
+        taken, used = whole, tokens
+    else:
+        while True:
+            block = lines.block(taken, _BLOCK - (lines.phase + taken) % _BLOCK)
+            if not block:
                 return taken, used
-            taken, used = taken + 1, used + cost
-        return taken, used
+            tokens = used + counter.count("".join(block)) + 1
+            sums.append((taken + len(block), tokens))
+            if tokens > budget:
+                break
+            taken, used = taken + len(block), tokens
+    for line in lines.block(taken, _BLOCK - (lines.phase + taken) % _BLOCK):  # the block that overflows
+        cost = counter.count(line) + 1
+        if used + cost > budget:
+            return taken, used
+        taken, used = taken + 1, used + cost
+    return taken, used
+
+
+_LINES = _LineMemo()

@@ -20,6 +20,7 @@ from tree_sitter import Node
 
 from codepal.complete.context_facts import FactsCache
 from codepal.complete.context_index import Facts, facts_of, scope
+from codepal.complete.context_memo import equality_memo
 from codepal.languages import lookup, normalize_language
 from codepal.syntax import get_language
 from codepal.text.lines import LINE_BREAK
@@ -67,6 +68,7 @@ class CompletionContext:
     binary: bool = False  # the document is not text: the caller answers empty
 
 
+@lru_cache(maxsize=64)
 def path_hint(uri: str) -> str:
     """The last three path components of a URI (`src/pkg/app.py`): enough for the model, stable, and
     free of the user's home directory."""
@@ -97,7 +99,7 @@ def build_context(
     # Python: the definitions above the window (top-level ones, whole) are read apart from the part
     # around the cursor, memoised by content, so a keystroke reparses only the code around the cursor.
     local = _local_start(prefix, skipped, len(prefix) - len(window)) if spec.indent_blocks else skipped
-    above = facts_of(prefix[skipped:local], language) if local > skipped else Facts({}, ())
+    above = facts_of.of_slice(prefix, skipped, local, language) if local > skipped else Facts({}, ())
     head = prefix[local:].encode("utf-8", "surrogatepass")
     source = head + suffix[:cut].encode("utf-8", "surrogatepass")
     cursor = len(head)
@@ -106,20 +108,25 @@ def build_context(
     root = parsed[0].root_node
     facts = _FACTS.facts(request.uri, language, root, source, parsed[1])
     found_imports = above.imports + facts.import_texts
-    after = facts_of(suffix[cut:kept], language, wrap) if cut < kept else Facts({}, ())
+    after = facts_of.of_slice(suffix, cut, kept, language, wrap) if cut < kept else Facts({}, ())
     if skipped:  # the imports of a huge document are at its top, outside the parsed window
         found_imports = facts_of(prefix[: min(skipped, _HEAD_CHARS)], language).imports + found_imports
 
     window_start = cursor - len(window.encode("utf-8", "surrogatepass"))
-    near = _near_names(window + suffix[: _line_end(suffix)])
-    here: dict[str, str] = {name: text for name, text in above.definitions.items() if name in near}
-    being_written = _around(root, cursor)
+    near = _near_names(window, suffix[: _line_end(suffix)])
+    defined_above = above.definitions
+    here: dict[str, str] = {name: defined_above[name] for name in near if name in defined_above}
+    being_written: set[tuple[int, str]] | None = None  # walked up to only when a definition needs it
     for definition in facts.definitions:
         name = definition.name
         if name not in near or name in here:
             continue
-        if window_start <= definition.start <= cursor or (definition.start, definition.kind) in being_written:
-            continue  # visible right there, or the definition being written
+        if window_start <= definition.start <= cursor:
+            continue  # visible right there
+        if being_written is None:
+            being_written = _around(root, cursor)
+        if (definition.start, definition.kind) in being_written:
+            continue  # the definition being written
         here[name] = definition.header
     others = [
         (path_hint(doc.uri), facts_of(text, normalize_language(doc.language)).definitions)
@@ -132,12 +139,15 @@ def build_context(
     for name in near:
         if len(signatures) >= max_signatures:
             break
-        if name in here:
-            signatures.append(Signature(name, here[name]))
+        text = here.get(name)
+        if text is not None:
+            signatures.append(Signature(name, text))
             continue
-        hint, defined = next(((h, d) for h, d in sources if name in d), ("", {}))
-        if name in defined:
-            signatures.append(Signature(name, defined[name], hint))
+        for hint, defined in sources:  # the first source that defines it
+            text = defined.get(name)
+            if text is not None:
+                signatures.append(Signature(name, text, hint))
+                break
 
     cursor_line = prefix[max(prefix.rfind("\n"), prefix.rfind("\r")) + 1 :]
     return CompletionContext(
@@ -145,7 +155,7 @@ def build_context(
         suffix=suffix,
         language=language,
         file_path=file_path,
-        scope=scope(root, source, cursor, cursor_line, spec),
+        scope=scope(root, source, cursor, cursor_line, spec, facts.headers),
         imports=tuple(dict.fromkeys(found_imports + after.imports))[:MAX_IMPORTS],
         signatures=tuple(signatures),
         kernel=request.kernel.for_completion(near) if request.kernel else (),
@@ -167,10 +177,10 @@ def _local_start(prefix: str, start: int, limit: int) -> int:
     if limit - start < 2 * _LOCAL_STEP:
         return start
     coarse = (limit - _LOCAL_STEP) // _LOCAL_STEP * _LOCAL_STEP
-    return start + _top_level_before(prefix[start:coarse])
+    return start + _top_level_before.of_slice(prefix, start, coarse)
 
 
-@lru_cache(maxsize=8)
+@equality_memo(8)
 def _top_level_before(text: str) -> int:
     """Offset of the last top-level definition in the final stretch of `text` (outside triple-quoted
     strings, by the parity of their quotes), or 0. Memoised: typing below it leaves `text` as it was."""
@@ -208,7 +218,7 @@ def _parse_window(prefix: str, suffix: str) -> tuple[int, int]:
     return skip, keep
 
 
-@lru_cache(maxsize=16)
+@equality_memo(16)
 def _cut(suffix: str, kept: int, python: bool) -> tuple[int, bool]:
     """Memoised: typing at the cursor leaves the suffix as it was.
     Where the parsed part of the suffix ends, so that an edit at the cursor reparses little and the
@@ -240,12 +250,8 @@ def _window(prefix: str) -> str:
     """The last WINDOW_LINES lines of the prefix (the cursor line counts)."""
     tail = prefix[-200 * WINDOW_LINES :]
     if "\r" not in tail:  # the common case, without a match object per line
-        end = len(tail)
-        for _ in range(WINDOW_LINES - 1):
-            end = tail.rfind("\n", 0, end)
-            if end < 0:
-                return tail
-        return tail[end + 1 :]
+        parts = tail.rsplit("\n", WINDOW_LINES - 1)  # parts[0]: what is before the lines wanted
+        return tail[len(parts[0]) + 1 :] if len(parts) == WINDOW_LINES else tail
     breaks = [m.end() for m in LINE_BREAK.finditer(tail)]
     return tail[breaks[-WINDOW_LINES + 1] :] if len(breaks) >= WINDOW_LINES - 1 else tail
 
@@ -255,6 +261,16 @@ def _line_end(text: str) -> int:
     return match.start() if match else len(text)
 
 
-def _near_names(text: str) -> dict[str, None]:
-    """Identifiers in `text`, the last-used first (a dict as an ordered set)."""
+def _near_names(window: str, line_rest: str) -> dict[str, None]:
+    """Identifiers in `window + line_rest` (the window, then the rest of the cursor's line), the
+    last-used first (a dict as an ordered set). No identifier spans a line break, so the window's lines
+    above the cursor's line are read apart, memoised: typing changes only the cursor's line."""
+    cut = max(window.rfind("\n"), window.rfind("\r")) + 1
+    found = dict.fromkeys(reversed(_IDENTIFIER.findall(window[cut:] + line_rest)))
+    found.update(_names_last_first(window[:cut]))  # keeps the ones already found where they are
+    return found
+
+
+@equality_memo(4)
+def _names_last_first(text: str) -> dict[str, None]:
     return dict.fromkeys(reversed(_IDENTIFIER.findall(text)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
 from tree_sitter import Node, QueryCursor
 
@@ -23,7 +24,7 @@ from codepal.complete.context_index import (
     imports_with_spans,
     queries,
 )
-from codepal.text.tree_cache import Changes
+from codepal.text.tree_cache import UNCHANGED, Changes
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,10 @@ class Definition:
 
     def moved(self, changes: Changes) -> Definition | None:
         """The same definition after an edit outside its header; None when the edit touched it."""
+        if self.spans[-1][1] < changes.start:  # the spans are in order: all of them end before the edit
+            return self
         if any(start <= changes.old_end and changes.start <= end for start, end in self.spans):
             return None
-        if self.spans[-1][1] < changes.start:
-            return self
 
         def move(offset: int) -> int:
             return offset if offset < changes.start else offset + changes.new_end - changes.old_end
@@ -64,6 +65,12 @@ class FileFacts:
     @property
     def import_texts(self) -> tuple[str, ...]:
         return tuple(item.text for item in self.imports)
+
+    @cached_property
+    def headers(self) -> dict[tuple[int, str], str]:
+        """Header by (start, node type) of the definition: what `context_index.header` reads from that
+        node of the tree these facts describe (the enclosing scope's headers are looked up here)."""
+        return {(definition.start, definition.kind): definition.header for definition in self.definitions}
 
 
 def read(root: Node, source: bytes, language: str) -> FileFacts:
@@ -103,6 +110,8 @@ def _checked(facts: FileFacts, root: Node, source: bytes, language: str,
              ranges: tuple[tuple[int, int], ...]) -> FileFacts | None:
     """`facts` if the changed ranges hold the same definitions (by name position) and imports as the
     index, with the headers the ranges touch read again; None when the file must be read again."""
+    if not ranges:  # nothing in the tree changed its structure (typing inside a line, most often)
+        return facts
     table = completion_nodes(language)
     found_queries = queries(language)
     for start, end in ranges:
@@ -156,7 +165,9 @@ class FactsCache:
         with self._lock:
             known = self._entries.pop((key, language), None)
         facts = None
-        if known is not None and changes is not None:
+        if known is not None and changes is not None and changes == UNCHANGED:
+            facts = known  # the tree it was read from (a cursor move with no edit: the same source)
+        elif known is not None and changes is not None:
             facts = _moved(known, changes)
             if facts is not None:
                 facts = _checked(facts, root, source, language, changes.ranges)

@@ -5,15 +5,16 @@ The per-language queries and node types are data in the language registry; this 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
-from tree_sitter import Node, Parser, Query, QueryCursor
+from tree_sitter import Node, Query, QueryCursor
 
+from codepal.complete.context_memo import equality_memo
 from codepal.languages import CompletionNodes, Language, lookup
 from codepal.languages.shared_nodes import HEADER_BODY_TYPES, HEADER_FROM_PARENT, HEADER_PREFIX
-from codepal.syntax import get_language
+from codepal.syntax import get_language, thread_parser
 from codepal.text import split_lines
 
 MAX_HEADER_LINES = 6
@@ -91,15 +92,15 @@ def imports_with_spans(root: Node, source: bytes, language: str) -> list[tuple[i
     return [(node.start_byte, node.end_byte, text_of(node, source).strip()) for node in nodes]
 
 
-@lru_cache(maxsize=64)
+@equality_memo(64)
 def facts_of(text: str, language: str, wrap: bool = False) -> Facts:
     """Facts of a whole text, memoised by content: other open documents and the part of a Python file
     after the cursor change rarely between two keystrokes. `wrap` puts an indented slice in a class."""
-    grammar = get_language(language)
-    if grammar is None:
+    parser = thread_parser(language)
+    if parser is None:
         return Facts({}, ())
     source = (f"class {WRAPPER}:\n{text}" if wrap else text).encode("utf-8", "surrogatepass")
-    root = Parser(grammar).parse(source).root_node
+    root = parser.parse(source).root_node
     found: dict[str, str] = {}
     for name, node in definitions(root, source, language):
         if name not in found:
@@ -174,8 +175,10 @@ def header_text(node: Node, source: bytes, spans: tuple[tuple[int, int], ...]) -
     return (HEADER_PREFIX.get(node.type, "") + "\n".join(lines))[:MAX_HEADER_CHARS]
 
 
-def scope(root: Node, source: bytes, cursor: int, cursor_line: str, language: Language) -> tuple[str, ...]:
-    """Headers of the definitions enclosing the cursor, outermost first."""
+def scope(root: Node, source: bytes, cursor: int, cursor_line: str, language: Language,
+          known: Mapping[tuple[int, str], str] | None = None) -> tuple[str, ...]:
+    """Headers of the definitions enclosing the cursor, outermost first. `known`: headers already read
+    from this tree, by (start, node type) of their definition (`FileFacts.headers`)."""
     assert language.completion is not None
     scopes = language.completion.scopes
     probe = cursor
@@ -183,7 +186,7 @@ def scope(root: Node, source: bytes, cursor: int, cursor_line: str, language: La
     if language.indent_blocks:
         # A Python block ends at its last statement, so a cursor on a fresh indented line is outside
         # every node: look from the last code before it, and keep blocks indented less than the cursor.
-        probe = len(source[:cursor].rstrip())
+        probe = _content_end(source, cursor)
         if probe == 0:
             return ()
         probe -= 1
@@ -195,6 +198,20 @@ def scope(root: Node, source: bytes, cursor: int, cursor_line: str, language: La
         if node.type in scopes and node.start_byte < cursor and inside:
             body = _body(node)
             if body is None or body.start_byte < cursor:  # not while the header itself is being written
-                headers.append(header(node, source))
+                found = known.get((node.start_byte, node.type)) if known is not None else None
+                headers.append(found if found is not None else header(node, source))
         node = node.parent
     return tuple(reversed(headers))
+
+
+def _content_end(source: bytes, end: int) -> int:
+    """`len(source[:end].rstrip())`, reading back from `end` a piece at a time instead of copying
+    everything before it."""
+    high = end
+    while high > 0:
+        low = max(0, high - 256)
+        kept = source[low:high].rstrip()
+        if kept:
+            return low + len(kept)
+        high = low
+    return 0

@@ -150,23 +150,25 @@ def _stable_lines(ctx: CompletionContext, with_path: bool) -> list[str]:
     lines: list[str] = []
     if with_path and ctx.file_path:
         lines.append(f"File: {ctx.file_path}")
-    lines += [text for text in ctx.imports if not _shown(text, ctx.prefix)]
+    shown = _ShownIn(ctx.prefix)
+    lines += [text for text in ctx.imports if not shown(text)]
     return lines
 
 
 def _local_lines(ctx: CompletionContext, by_file: dict[str, list[Signature]]) -> list[str]:
     """What moves with the cursor: signatures of names used near it, and the enclosing scope."""
     lines: list[str] = []
+    shown = _ShownIn(ctx.prefix)
     for source, signatures in sorted(by_file.items(), key=lambda item: (item[0] == "", item[0])):
         if not source:  # definitions of this file that the prompt already shows need no repeating
-            signatures = [s for s in signatures if not _shown(s.text, ctx.prefix)]
+            signatures = [s for s in signatures if not shown(s.text)]
         if signatures:
             lines.append(f"From {source}:" if source else "Defined in this file:")
             lines += [f"  {text}" for s in signatures for text in split_lines(s.text)]
     if ctx.kernel:  # sorted: the same variables render the same bytes wherever the cursor is
         lines.append("In the kernel:")
         lines += [f"  {text}" for text in sorted(ctx.kernel)]
-    scope = [text for text in ctx.scope if not _shown(text, ctx.prefix)]
+    scope = [text for text in ctx.scope if not shown(text)]
     if scope:
         lines.append("Inside:")
         lines += [f"  {text}" for header in scope for text in split_lines(header)]
@@ -189,6 +191,27 @@ def _above_cursor_line(prefix: str, block: str) -> str:
     return prefix[:start] + block + line
 
 
-def _shown(text: str, prefix: str) -> bool:
-    """Whether the first line of `text` already appears in the prompt's code."""
-    return split_lines(text)[0] in prefix
+class _ShownIn:
+    """Whether the first line of a text already appears in the prompt's code (`prefix`), asked for each
+    import, signature and scope header (~10 kB searched for each). A line has no line break, so it
+    appears in the prefix iff it appears before the prefix's last line break or after it; what is before
+    the break does not change while the user types on one line, so the answers there are remembered with
+    it, for the next call."""
+
+    _last: tuple[str, dict[str, bool]] = ("", {})  # (a prefix up to its last line break, line -> in it)
+
+    def __init__(self, prefix: str) -> None:
+        cut = max(prefix.rfind("\n"), prefix.rfind("\r")) + 1
+        above, found = _ShownIn._last
+        if len(above) != cut or not prefix.startswith(above):
+            above, found = prefix[:cut], {}
+            if cut:  # (the budget's renders without code would only push the last one out)
+                _ShownIn._last = (above, found)  # swapped whole: a thread still reading the old pair keeps it
+        self._above, self._found, self._line = above, found, prefix[cut:]
+
+    def __call__(self, text: str) -> bool:
+        line = split_lines(text)[0]
+        known = self._found.get(line)
+        if known is None:
+            known = self._found[line] = line in self._above
+        return known or line in self._line

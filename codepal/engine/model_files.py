@@ -19,10 +19,11 @@ def hf_hub_cache() -> Path:
 
 def local_model_dir(model: str) -> Path | None:
     """The directory holding `model`'s config.json: the path itself or a snapshot in the HF cache."""
-    path = Path(model).expanduser()
-    if (path / "config.json").is_file():
-        return path
-    if model.count("/") != 1 or path.is_absolute():
+    # os.path, not pathlib: every completion asks (the prompt's stop strings), and this is 4x cheaper.
+    expanded = os.path.expanduser(model)
+    if os.path.isfile(os.path.join(expanded, "config.json")):
+        return Path(expanded)
+    if model.count("/") != 1 or os.path.isabs(expanded):
         return None
     repo = hf_hub_cache() / ("models--" + model.replace("/", "--"))
     snapshots = sorted((repo / "snapshots").glob("*/config.json"), key=lambda p: p.stat().st_mtime)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from functools import cache
 
 from tree_sitter import Language, Parser, Tree
@@ -24,6 +25,25 @@ def get_parser(language: str) -> Parser | None:
     """A new parser (parsers are not thread-safe, so none is shared)."""
     grammar = get_language(language)
     return Parser(grammar) if grammar is not None else None
+
+
+_THREAD_PARSERS = threading.local()
+
+
+def thread_parser(language: str) -> Parser | None:
+    """This thread's parser for `language`, made once and reused: a parser keeps no state from one
+    parse to the next that changes the tree, and making one costs several µs a keystroke. Parsers are
+    not thread-safe, so each thread has its own; a caller must not hold it across another call here."""
+    parsers: dict[str, Parser] | None = getattr(_THREAD_PARSERS, "parsers", None)
+    if parsers is None:
+        parsers = _THREAD_PARSERS.parsers = {}
+    found = parsers.get(language)
+    if found is None:
+        grammar = get_language(language)
+        if grammar is None:
+            return None
+        found = parsers[language] = Parser(grammar)
+    return found
 
 
 # A longer text is fed to the parser in chunks of this size, with a progress callback: each call back into

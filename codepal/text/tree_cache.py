@@ -11,9 +11,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from tree_sitter import Parser, Point, Tree
+from tree_sitter import Point, Tree
 
-from codepal.syntax import get_language
+from codepal.syntax import get_language, thread_parser
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
@@ -39,9 +39,10 @@ def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
     return lo
 
 
-def _point(source: bytes, offset: int) -> Point:
-    """Tree-sitter's (row, byte column); it counts rows by `\\n` only."""
-    row = source.count(b"\n", 0, offset)
+def _point(source: bytes, offset: int, row: int | None = None) -> Point:
+    """Tree-sitter's (row, byte column); it counts rows by `\\n` only. `row`, when the caller knows it."""
+    if row is None:
+        row = source.count(b"\n", 0, offset)
     return Point(row, offset - (source.rfind(b"\n", 0, offset) + 1))
 
 
@@ -62,6 +63,9 @@ class Changes:
         if offset >= self.old_end:
             return offset + self.new_end - self.old_end
         return None
+
+
+UNCHANGED = Changes(0, 0, 0, ())  # the source is the one the cached tree was parsed from
 
 
 class TreeCache:
@@ -88,26 +92,32 @@ class TreeCache:
         changes: Changes | None = None
         if entry is not None and entry[0] == source:
             tree = entry[1]
-            changes = Changes(0, 0, 0, ())
+            changes = UNCHANGED
         elif entry is not None:
             old, tree = entry
             start = _common_prefix(old, source)
             same_tail = _common_suffix(old, source, min(len(old), len(source)) - start)
             old_end, new_end = len(old) - same_tail, len(source) - same_tail
+            # Rows are counted once up to the edit, then only across the replaced and the new part.
+            row = source.count(b"\n", 0, start)
             tree.edit(
                 start_byte=start,
                 old_end_byte=old_end,
                 new_end_byte=new_end,
-                start_point=_point(source, start),
-                old_end_point=_point(old, old_end),
-                new_end_point=_point(source, new_end),
+                start_point=_point(source, start, row),
+                old_end_point=_point(old, old_end, row + old.count(b"\n", start, old_end)),
+                new_end_point=_point(source, new_end, row + source.count(b"\n", start, new_end)),
             )
-            new_tree = Parser(grammar).parse(source, tree)
+            parser = thread_parser(language)
+            assert parser is not None
+            new_tree = parser.parse(source, tree)
             ranges = tuple((r.start_byte, r.end_byte) for r in tree.changed_ranges(new_tree))
             changes = Changes(start, old_end, new_end, ranges)
             tree = new_tree
         else:
-            tree = Parser(grammar).parse(source)
+            parser = thread_parser(language)
+            assert parser is not None
+            tree = parser.parse(source)
         if key:
             with self._lock:
                 self._entries[(key, language)] = (source, tree)

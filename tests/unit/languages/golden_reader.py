@@ -14,6 +14,7 @@ from tree_sitter import Node
 
 from codepal.assist.placement.structure import structure
 from codepal.assist.scope import enclosing_code
+from codepal.complete.context_facts import read
 from codepal.complete.context_index import facts_of, scope
 from codepal.complete.postprocess.context import comment_start
 from codepal.complete.postprocess.lexer import BLOCK, CODE, scan, style_for
@@ -56,6 +57,9 @@ def observe(language: str) -> dict[str, Any]:
         cursor_byte = len(text[:cursor].encode("utf-8"))
         line_start = text.rfind("\n", 0, cursor) + 1
         seen["scope"] = list(scope(tree.root_node, source, cursor_byte, text[line_start:cursor], spec))
+        # The context build looks the scope's headers up in the facts index: they must be what scope reads.
+        known = read(tree.root_node, source, spec.id).headers
+        assert list(scope(tree.root_node, source, cursor_byte, text[line_start:cursor], spec, known)) == seen["scope"]
     if spec.structure is not None:
         found = structure(text, language)
         assert found is not None

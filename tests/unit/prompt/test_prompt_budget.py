@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -47,6 +49,26 @@ def test_tokenizer_file_counter(tmp_path: Path) -> None:
     assert isinstance(counter_for(None), HeuristicCounter)
     with pytest.raises(ModelNotAvailable):
         TokenizerFileCounter(tmp_path / "nope.json")
+
+
+TEST_MODEL = Path(__file__).parents[3] / ".cache" / "test-model"
+
+
+@pytest.mark.skipif(not (TEST_MODEL / "tokenizer.json").is_file(), reason="the test model is not built")
+@given(st.text(max_size=300) | st.sampled_from(["def f(x):\n    return x\n" * 8, "  錯誤😋 é\r\n\t", ""]))
+@settings(max_examples=200, deadline=None)
+def test_tokenizer_file_counter_counts_what_encode_gives(text: str) -> None:
+    """The counter's fast path (no offsets) gives the length of the ids `encode` gives."""
+    counter, tokenizer = _test_model_tokenizers()
+    assert counter.count(text) == len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+
+@cache
+def _test_model_tokenizers() -> tuple[TokenizerFileCounter, Any]:
+    from tokenizers import Tokenizer
+
+    path = TEST_MODEL / "tokenizer.json"
+    return TokenizerFileCounter(path), Tokenizer.from_file(str(path))
 
 
 def test_everything_fits_unchanged() -> None:
