@@ -209,12 +209,12 @@ def _inline_params(uri: str, position: types.Position, trigger: types.InlineComp
                                         context=types.InlineCompletionContext(trigger_kind=trigger))
 
 
+# VS Code's profile only: Neovim's classic completion items have no type-through on a request in flight.
+@pytest.mark.parametrize("lsp", ["vscode"], indirect=True)
 async def test_typing_what_the_stream_writes_keeps_it(lsp: LanguageClient, vllm: EngineInfo) -> None:
     """Type-through on a request in flight, on the real engine: the model's greedy answer at a cursor is
     learnt first; asked again (the cache emptied), a key that types its first character while vLLM is
     still generating keeps the stream: no second model request, no token aborted, the rest shown."""
-    if lsp.profile != "vscode":  # type: ignore[attr-defined]
-        pytest.skip("inline completions (the classic items have no type-through in flight)")
     settings = {"temperature": 0.0, "max_tokens_block": 64, "max_tokens_line": 64, "deadline_ms": 60000,
                 "debounce_ms": 0, "warm_cache": "off"}
     async with httpx.AsyncClient(timeout=30) as http:
