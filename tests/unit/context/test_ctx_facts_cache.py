@@ -13,6 +13,7 @@ from codepal.complete.context import build_context
 from codepal.complete.context_facts import FactsCache, read
 from codepal.text.tree_cache import TreeCache
 from codepal.types import CompletionRequest
+from tests.support.trees import incremental_tree_is_fresh
 
 BASE = (
     "import os\nfrom typing import Any\n\nclass A:\n    def f(self, x):\n        return x + 1\n\n"
@@ -66,11 +67,7 @@ def test_context_while_editing_equals_a_cold_context(
         offset = min(cursor + n, len(text))
         warm = build_context(CompletionRequest(text, offset, "python", uri=uri))
         cold = build_context(CompletionRequest(text, offset, "python", uri=""))  # no cache for ""
-        source = text.encode("utf-8", "surrogatepass")
-        incremental = trees.parse_with_changes("k", "python", source)
-        fresh = TreeCache().parse_with_changes("k", "python", source)
-        assert incremental is not None and fresh is not None
-        if str(incremental[0].root_node) != str(fresh[0].root_node):
+        if not incremental_tree_is_fresh(trees, text):
             break  # from here on the warm path reads a different (equally valid) tree
         assert dataclasses.replace(warm, file_path="") == cold
         compared += 1
