@@ -211,7 +211,7 @@ class CompletionService:
             self.stats.typed_through_streams += 1
             self.stats.latency.add((time.monotonic() - started) * 1000)
             return Completion(followed)
-        result = await self.policy.run(key, lambda: self._ask(request, client, key))
+        result = await self.policy.run(key, lambda: self._ask(request, client, key, prefix, suffix))
         if result is None:
             log.debug("no completion: superseded by a newer request")
             self.stats.superseded += 1
@@ -247,16 +247,15 @@ class CompletionService:
             return None
         return self.cache.get(prefix, suffix)
 
-    async def _ask(self, request: CompletionRequest, client: ModelClient, key: str = "") -> str:
-        """The post-processed suggestion, also put in the type-through cache here: a stream kept for a
-        user typing through it (`flight`) ends after its caller was cancelled."""
+    async def _ask(self, request: CompletionRequest, client: ModelClient, key: str, prefix: str, suffix: str) -> str:
+        """The post-processed suggestion at the cursor between `prefix` and `suffix` (split once, by the
+        caller), also put in the type-through cache here: a stream kept for a user typing through it
+        (`flight`) ends after its caller was cancelled."""
         try:
             prepared = self.prepare(request, client.model)
         except CodepalError as exc:
             log.info("no completion: %s", exc)
             return ""
-        offset = max(0, min(request.offset, len(request.text)))
-        prefix, suffix = request.text[:offset], request.text[offset:]
         flight = Flight(prefix, suffix, prepared.healed)
         self._flights[key] = flight
         try:
