@@ -1,0 +1,17 @@
+"""Whether tree-sitter's incremental parse still equals a fresh one, for tests that compare a cached
+(warm) path with a fresh (cold) one: on text with syntax errors its error recovery may legitimately
+differ after some edits, and from then on the warm path reads a different, equally valid tree."""
+
+from __future__ import annotations
+
+from codepal.text.tree_cache import TreeCache
+
+
+def incremental_tree_is_fresh(trees: TreeCache, text: str) -> bool:
+    """Parse `text` incrementally in `trees` (the document's running cache) and afresh; True when the
+    two trees are the same."""
+    source = text.encode("utf-8", "surrogatepass")
+    incremental = trees.parse_with_changes("k", "python", source)
+    fresh = TreeCache().parse_with_changes("k", "python", source)
+    assert incremental is not None and fresh is not None
+    return str(incremental[0].root_node) == str(fresh[0].root_node)
