@@ -58,6 +58,13 @@ def paired_differences(a: Sequence[float], b: Sequence[float]) -> list[float]:
     return [x - y for x, y in zip(a, b, strict=True)]
 
 
+def paired_ratios(a: Sequence[float], b: Sequence[float]) -> list[float]:
+    """a[i] / b[i] for measurements taken side by side; pairs whose b[i] is 0 are left out."""
+    if len(a) != len(b):
+        raise ValueError("paired samples must have the same length")
+    return [x / y for x, y in zip(a, b, strict=True) if y]
+
+
 def median_over_repeats(runs: Sequence[Mapping[str, Any]], digits: int = 4) -> dict[str, Any]:
     """Per key, the median of the numeric values across repeated runs; other values from the first run.
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from codepal.bench.stats import median, median_over_repeats, paired_differences, percentile, ratio, summarize
+from codepal.bench.stats import (
+    median,
+    median_over_repeats,
+    paired_differences,
+    paired_ratios,
+    percentile,
+    ratio,
+    summarize,
+)
 
 
 def test_percentile_interpolates_between_closest_ranks() -> None:
@@ -36,6 +44,17 @@ def test_ratio_and_paired_differences() -> None:
     assert paired_differences([10.0, 12.0], [9.0, 13.0]) == [1.0, -1.0]
     with pytest.raises(ValueError):
         paired_differences([1.0], [])
+
+
+def test_paired_ratios_are_each_pairs_own_and_differ_from_the_ratio_of_medians() -> None:
+    lsp, direct = [52.0, 63.0, 84.0], [50.0, 60.0, 80.0]
+    assert paired_ratios(lsp, direct) == [1.04, 1.05, 1.05]
+    # Drift between pairs: the separate medians' ratio mixes pairs, the paired one does not.
+    assert ratio(median([52.0, 90.0, 54.0]), median([50.0, 80.0, 48.0])) == 1.08
+    assert median(paired_ratios([52.0, 90.0, 54.0], [50.0, 80.0, 48.0])) == 1.125
+    assert paired_ratios([3.0], [0.0]) == []
+    with pytest.raises(ValueError):
+        paired_ratios([1.0], [])
 
 
 def test_median_over_repeats_takes_numbers_and_keeps_the_rest_from_the_first_run() -> None:
