@@ -18,7 +18,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -89,6 +89,23 @@ class TokenizerFileCounter:
             return len(self._batch([text], add_special_tokens=False)[0])
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
+    def _encode_many(self, texts: list[str]) -> list[int]:
+        encode = self._batch or self._tokenizer.encode_batch
+        return [len(found) for found in encode(texts, add_special_tokens=False)]
+
+    def learn(self, text: str) -> Iterator[None]:
+        """Remember the counts of the pieces of `text` (a document opened or edited), a slice of lines
+        at a time, pausing (a `yield`) after each: done while the editor is idle, so that a completion
+        anywhere in the document counts its lines from remembered pieces."""
+        if self._pieces is None:
+            return
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start + _LEARN_CHARS) + 1 or len(text)
+            self._pieces.learn(text[start:end], self._encode_many)
+            start = end
+            yield
+
     def count(self, text: str) -> int:
         known = self._counts.get(text)
         if known is not None:
@@ -106,6 +123,8 @@ class TokenizerFileCounter:
 _GPT2_SPLIT = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+")
 _NOT_PLAIN = re.compile(r"[^\x20-\x7e\t\n\r]")
 _PIECE_ENTRIES = 1 << 16
+_LEARN_CHARS = 2048  # a slice of `learn`: ~0.3 ms with its new pieces on this machine's CPU
+_LEARN_BATCH = 256
 
 
 class _PieceCounts:
@@ -138,6 +157,15 @@ class _PieceCounts:
         contents = sorted({token["content"] for token in spec.get("added_tokens", []) if token.get("content")})
         added = re.compile("|".join(map(re.escape, contents))) if contents else None
         return cls(added)
+
+    def learn(self, text: str, encode: Callable[[list[str]], list[int]]) -> None:
+        known = self._known
+        new = [piece for piece in set(_GPT2_SPLIT.findall(text)) if piece not in known and piece.isascii()]
+        if len(known) + len(new) > _PIECE_ENTRIES:
+            known.clear()
+        for at in range(0, len(new), _LEARN_BATCH):
+            batch = new[at : at + _LEARN_BATCH]
+            known.update(zip(batch, encode(batch), strict=True))
 
     def count(self, text: str, encode: Callable[[str], int]) -> int | None:
         if not text.isascii() or _NOT_PLAIN.search(text) is not None:
