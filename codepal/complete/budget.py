@@ -11,7 +11,6 @@ tokens and comment markers are counted as they are. Token counts come from the m
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import math
@@ -22,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from codepal.complete.context import CompletionContext, Signature
+from codepal.complete.context import CompletionContext, Signature, with_changes
 from codepal.complete.prompt import Template, render
 from codepal.errors import ContextTooLarge, ModelNotAvailable
 from codepal.text import split_lines
@@ -235,15 +234,15 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
     cursor_cost = counter.count(cursor_head) + (counter.count(cursor_tail) if shows_suffix else 0) + 2
 
     def cost(trial: CompletionContext) -> int:
-        frame = dataclasses.replace(trial, prefix="", suffix="")
+        frame = with_changes(trial, prefix="", suffix="")
         return _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
 
-    base = dataclasses.replace(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=(), kernel=())
+    base = with_changes(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=(), kernel=())
     # cost(base), without a second copy: base's frame is ctx's without code, signatures and kernel.
-    frame = dataclasses.replace(base, prefix="", suffix="")
+    frame = with_changes(base, prefix="", suffix="")
     used = _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
     if used > max_prompt_tokens:  # the cursor line matters more than the file's imports and scope
-        base = dataclasses.replace(base, file_path="", imports=(), scope=())
+        base = with_changes(base, file_path="", imports=(), scope=())
         used = cost(base)
     if used > max_prompt_tokens:
         raise ContextTooLarge(
@@ -270,10 +269,10 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
             break
         kept_signatures.append(signature)
         used = trial
-    kept_kernel = _fit_kernel(ctx.kernel, dataclasses.replace(base, signatures=tuple(kept_signatures)), cost,
+    kept_kernel = _fit_kernel(ctx.kernel, with_changes(base, signatures=tuple(kept_signatures)), cost,
                               min(max_prompt_tokens, used + int(max_prompt_tokens * signature_share)))
     if kept_kernel:
-        used = cost(dataclasses.replace(base, signatures=tuple(kept_signatures), kernel=kept_kernel))
+        used = cost(with_changes(base, signatures=tuple(kept_signatures), kernel=kept_kernel))
 
     available = max_prompt_tokens - used
     suffix_share = 0.25 if shows_suffix else 0.0
@@ -285,7 +284,7 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
             n_before, used_before = _take(before, available - used_after, counter)
         suffix = cursor_tail + after.joined(n_after)
     prefix = before.joined(n_before) + cursor_head
-    return dataclasses.replace(
+    return with_changes(
         base, prefix=prefix, suffix=suffix, signatures=tuple(kept_signatures), kernel=kept_kernel,
         binary=ctx.binary,
     )
@@ -294,11 +293,11 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
 def _fit_kernel(facts: tuple[str, ...], base: CompletionContext, cost: Callable[[CompletionContext], int],
                 limit: int) -> tuple[str, ...]:
     """The most relevant notebook-kernel facts that fit under `limit` tokens (one measure when all do)."""
-    if not facts or cost(dataclasses.replace(base, kernel=facts)) <= limit:
+    if not facts or cost(with_changes(base, kernel=facts)) <= limit:
         return facts
     kept: list[str] = []
     for fact in facts:
-        if cost(dataclasses.replace(base, kernel=(*kept, fact))) > limit:
+        if cost(with_changes(base, kernel=(*kept, fact))) > limit:
             break
         kept.append(fact)
     return tuple(kept)

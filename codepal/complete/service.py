@@ -13,7 +13,7 @@ from pathlib import Path
 from codepal.client import ModelClient
 from codepal.complete.budget import HeuristicCounter, TokenCounter, counter_for, fit
 from codepal.complete.cache import SuggestionCache
-from codepal.complete.context import CompletionContext, build_context
+from codepal.complete.context import CompletionContext, build_context, with_changes
 from codepal.complete.flight import Flight
 from codepal.complete.healing import heal, restore
 from codepal.complete.pace import EnginePace, Sample
@@ -76,7 +76,7 @@ class CompletionService:
         self.warmer = CacheWarmer(idle_s=self.idle_s, completion_rate=lambda: self.pace.prefill_rate())
         self._flights: dict[str, Flight] = {}  # by policy key: the completion request at the model
         self._learned: dict[str, str] = {}  # uri → the text whose pieces were counted (`learn`), oldest first
-        self._setups: dict[tuple[str, str, str, str], tuple[float, Template, tuple[str, ...]]] = {}
+        self._setups: dict[tuple[str, str | None, str, str], tuple[float, Template, tuple[str, ...]]] = {}
 
     def update_config(self, config: CompletionConfig, engine: EngineConfig) -> None:
         if engine != self.engine_config:
@@ -201,7 +201,7 @@ class CompletionService:
             budget, max_tokens = sized.prompt_tokens, sized.max_tokens
         context = fit(context, self.counter(model_name), budget, template)
         prompt_prefix, healed = heal(context.prefix)
-        rendered = render(replace(context, prefix=prompt_prefix), template)
+        rendered = render(with_changes(context, prefix=prompt_prefix), template)
         rendered = replace(rendered, stop=list(stops))
         return PreparedPrompt(context, rendered, single, max_tokens, healed)
 
