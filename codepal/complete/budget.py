@@ -11,16 +11,17 @@ tokens and comment markers are counted as they are. Token counts come from the m
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import logging
 import math
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from codepal.complete.context import CompletionContext, Signature
+from codepal.complete.context import CompletionContext, Signature, with_changes
 from codepal.complete.prompt import Template, render
 from codepal.errors import ContextTooLarge, ModelNotAvailable
 from codepal.text import split_lines
@@ -73,11 +74,36 @@ class TokenizerFileCounter:
         # on the calling thread (a batch of one is not spread over threads).
         fast = getattr(self._tokenizer, "encode_batch_fast", None)
         self._batch: Callable[..., list[Any]] | None = fast
+        self._pieces = _PieceCounts.of(self._tokenizer)
 
     def _encoded_length(self, text: str) -> int:
+        if self._pieces is not None:
+            found = self._pieces.count(text, self._encode)
+            if found is not None:
+                return found
+        return self._encode(text)
+
+    def _encode(self, text: str) -> int:
         if self._batch is not None:
             return len(self._batch([text], add_special_tokens=False)[0])
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def _encode_many(self, texts: list[str]) -> list[int]:
+        encode = self._batch or self._tokenizer.encode_batch
+        return [len(found) for found in encode(texts, add_special_tokens=False)]
+
+    def learn(self, text: str) -> Iterator[None]:
+        """Remember the counts of the pieces of `text` (a document opened or edited), a slice of lines
+        at a time, pausing (a `yield`) after each: done while the editor is idle, so that a completion
+        anywhere in the document counts its lines from remembered pieces."""
+        if self._pieces is None:
+            return
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start + _LEARN_CHARS) + 1 or len(text)
+            self._pieces.learn(text[start:end], self._encode_many)
+            start = end
+            yield
 
     def count(self, text: str) -> int:
         known = self._counts.get(text)
@@ -89,6 +115,77 @@ class TokenizerFileCounter:
         if len(self._counts) > _MEMO_ENTRIES:
             self._counts.popitem(last=False)
         return tokens
+
+
+# GPT-2's pre-tokenizer split (`ByteLevel` with `use_regex`), its letters, digits and white space written
+# as the ASCII classes they are on text of printable ASCII, tabs and line breaks (`_NOT_PLAIN` finds the rest).
+_GPT2_SPLIT = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+")
+_NOT_PLAIN = re.compile(r"[^\x20-\x7e\t\n\r]")
+_PIECE_ENTRIES = 1 << 16
+_LEARN_CHARS = 2048  # a slice of `learn`: ~0.3 ms with its new pieces on this machine's CPU
+_LEARN_BATCH = 256
+
+
+class _PieceCounts:
+    """Token counts summed over the pre-tokenizer's pieces, each piece's count remembered.
+
+    A byte-level BPE tokenizer without a normalizer encodes every piece of GPT-2's split on its own, so
+    the tokens of a text are the sum of its pieces' (exact, not an estimate). Code is made of few distinct
+    pieces (names, operators, indentation), so text never seen before (the cursor's line, the lines
+    near a cursor moved elsewhere) is counted from remembered pieces without calling the tokenizer: its
+    call costs ~12 µs warm and ~130 µs after an idle half second (measured on the test model's
+    tokenizer), most of a cold `prepare`'s time. Only for text of printable ASCII without added tokens;
+    `count` answers None for anything else (the caller encodes it whole)."""
+
+    def __init__(self, added: re.Pattern[str] | None) -> None:
+        self._added = added
+        self._known: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, tokenizer: Any) -> _PieceCounts | None:
+        """For a tokenizer whose encoding is its pieces' (byte-level, GPT-2 split, no normalizer), else None."""
+        try:
+            spec = json.loads(tokenizer.to_str())
+        except Exception:  # an unusual tokenizer: encode whole
+            return None
+        pre = spec.get("pre_tokenizer") or {}
+        model = spec.get("model") or {}
+        if (spec.get("normalizer") is not None or pre.get("type") != "ByteLevel" or not pre.get("use_regex")
+                or pre.get("add_prefix_space") or model.get("type") != "BPE" or model.get("dropout")):
+            return None
+        contents = sorted({token["content"] for token in spec.get("added_tokens", []) if token.get("content")})
+        added = re.compile("|".join(map(re.escape, contents))) if contents else None
+        return cls(added)
+
+    def learn(self, text: str, encode: Callable[[list[str]], list[int]]) -> None:
+        known = self._known
+        new = [piece for piece in set(_GPT2_SPLIT.findall(text)) if piece not in known and piece.isascii()]
+        if len(known) + len(new) > _PIECE_ENTRIES:
+            known.clear()
+        for at in range(0, len(new), _LEARN_BATCH):
+            batch = new[at : at + _LEARN_BATCH]
+            known.update(zip(batch, encode(batch), strict=True))
+
+    def count(self, text: str, encode: Callable[[str], int]) -> int | None:
+        if not text.isascii() or _NOT_PLAIN.search(text) is not None:
+            return None
+        if self._added is not None and self._added.search(text) is not None:
+            return None
+        pieces = _GPT2_SPLIT.findall(text)
+        known = self._known
+        try:
+            return sum(map(known.__getitem__, pieces))
+        except KeyError:
+            pass
+        if len(known) > _PIECE_ENTRIES:
+            known.clear()
+        total = 0
+        for piece in pieces:
+            tokens = known.get(piece)
+            if tokens is None:
+                tokens = known[piece] = encode(piece)
+            total += tokens
+        return total
 
 
 def counter_for(model_dir: Path | str | None) -> TokenCounter:
@@ -137,15 +234,15 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
     cursor_cost = counter.count(cursor_head) + (counter.count(cursor_tail) if shows_suffix else 0) + 2
 
     def cost(trial: CompletionContext) -> int:
-        frame = dataclasses.replace(trial, prefix="", suffix="")
+        frame = with_changes(trial, prefix="", suffix="")
         return _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
 
-    base = dataclasses.replace(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=(), kernel=())
+    base = with_changes(ctx, prefix=cursor_head, suffix=cursor_tail, signatures=(), kernel=())
     # cost(base), without a second copy: base's frame is ctx's without code, signatures and kernel.
-    frame = dataclasses.replace(base, prefix="", suffix="")
+    frame = with_changes(base, prefix="", suffix="")
     used = _frame_tokens(frame, template, counter) + cursor_cost + _SLACK
     if used > max_prompt_tokens:  # the cursor line matters more than the file's imports and scope
-        base = dataclasses.replace(base, file_path="", imports=(), scope=())
+        base = with_changes(base, file_path="", imports=(), scope=())
         used = cost(base)
     if used > max_prompt_tokens:
         raise ContextTooLarge(
@@ -172,10 +269,10 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
             break
         kept_signatures.append(signature)
         used = trial
-    kept_kernel = _fit_kernel(ctx.kernel, dataclasses.replace(base, signatures=tuple(kept_signatures)), cost,
+    kept_kernel = _fit_kernel(ctx.kernel, with_changes(base, signatures=tuple(kept_signatures)), cost,
                               min(max_prompt_tokens, used + int(max_prompt_tokens * signature_share)))
     if kept_kernel:
-        used = cost(dataclasses.replace(base, signatures=tuple(kept_signatures), kernel=kept_kernel))
+        used = cost(with_changes(base, signatures=tuple(kept_signatures), kernel=kept_kernel))
 
     available = max_prompt_tokens - used
     suffix_share = 0.25 if shows_suffix else 0.0
@@ -187,7 +284,7 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
             n_before, used_before = _take(before, available - used_after, counter)
         suffix = cursor_tail + after.joined(n_after)
     prefix = before.joined(n_before) + cursor_head
-    return dataclasses.replace(
+    return with_changes(
         base, prefix=prefix, suffix=suffix, signatures=tuple(kept_signatures), kernel=kept_kernel,
         binary=ctx.binary,
     )
@@ -196,11 +293,11 @@ def _fit(ctx: CompletionContext, counter: TokenCounter, max_prompt_tokens: int, 
 def _fit_kernel(facts: tuple[str, ...], base: CompletionContext, cost: Callable[[CompletionContext], int],
                 limit: int) -> tuple[str, ...]:
     """The most relevant notebook-kernel facts that fit under `limit` tokens (one measure when all do)."""
-    if not facts or cost(dataclasses.replace(base, kernel=facts)) <= limit:
+    if not facts or cost(with_changes(base, kernel=facts)) <= limit:
         return facts
     kept: list[str] = []
     for fact in facts:
-        if cost(dataclasses.replace(base, kernel=(*kept, fact))) > limit:
+        if cost(with_changes(base, kernel=(*kept, fact))) > limit:
             break
         kept.append(fact)
     return tuple(kept)

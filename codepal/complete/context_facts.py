@@ -62,8 +62,8 @@ class FileFacts:
     imports: tuple[Import, ...]
     definitions: tuple[Definition, ...]  # document order
 
-    @property
-    def import_texts(self) -> tuple[str, ...]:
+    @cached_property
+    def import_texts(self) -> tuple[str, ...]:  # asked at every request; the facts live across requests
         return tuple(item.text for item in self.imports)
 
     @cached_property

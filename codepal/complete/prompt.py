@@ -194,24 +194,27 @@ def _above_cursor_line(prefix: str, block: str) -> str:
 class _ShownIn:
     """Whether the first line of a text already appears in the prompt's code (`prefix`), asked for each
     import, signature and scope header (~10 kB searched for each). A line has no line break, so it
-    appears in the prefix iff it appears before the prefix's last line break or after it; what is before
-    the break does not change while the user types on one line, so the answers there are remembered with
-    it, for the next call."""
+    appears in the prefix iff it appears before the prefix's last line break or after it. What is before
+    the break is, at almost every request, the start of the text before an earlier request's break
+    (typing on a line, or a cursor moved up in the same document: the warm-up renders at the document's
+    end), so the end of each line's first occurrence in the longest such text is remembered: the line
+    is above the break iff that end is not past it."""
 
-    _last: tuple[str, dict[str, bool]] = ("", {})  # (a prefix up to its last line break, line -> in it)
+    _last: tuple[str, dict[str, int]] = ("", {})  # (a prefix up to its last line break, line -> first end or -1)
 
     def __init__(self, prefix: str) -> None:
         cut = max(prefix.rfind("\n"), prefix.rfind("\r")) + 1
         above, found = _ShownIn._last
-        if len(above) != cut or not prefix.startswith(above):
+        if len(above) < cut or not prefix.startswith(above[:cut]):  # (all of it: no copy)
             above, found = prefix[:cut], {}
             if cut:  # (the budget's renders without code would only push the last one out)
                 _ShownIn._last = (above, found)  # swapped whole: a thread still reading the old pair keeps it
-        self._above, self._found, self._line = above, found, prefix[cut:]
+        self._above, self._found, self._cut, self._line = above, found, cut, prefix[cut:]
 
     def __call__(self, text: str) -> bool:
         line = split_lines(text)[0]
-        known = self._found.get(line)
-        if known is None:
-            known = self._found[line] = line in self._above
-        return known or line in self._line
+        end = self._found.get(line)
+        if end is None:
+            at = self._above.find(line)
+            end = self._found[line] = -1 if at < 0 else at + len(line)
+        return 0 <= end <= self._cut or line in self._line

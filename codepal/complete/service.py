@@ -13,13 +13,13 @@ from pathlib import Path
 from codepal.client import ModelClient
 from codepal.complete.budget import HeuristicCounter, TokenCounter, counter_for, fit
 from codepal.complete.cache import SuggestionCache
-from codepal.complete.context import CompletionContext, build_context
+from codepal.complete.context import CompletionContext, build_context, with_changes
 from codepal.complete.flight import Flight
 from codepal.complete.healing import heal, restore
 from codepal.complete.pace import EnginePace, Sample
 from codepal.complete.policy import LatestWins
 from codepal.complete.postprocess import Context, cursor_context, postprocess, wants_single_line
-from codepal.complete.prompt import RenderedPrompt, choose_template, render
+from codepal.complete.prompt import RenderedPrompt, Template, choose_template, render
 from codepal.complete.warmup import WARM_DELAY_S, CacheWarmer, WarmPrompt
 from codepal.config import CompletionConfig, EngineConfig
 from codepal.engine.model_files import local_model_dir
@@ -29,6 +29,7 @@ from codepal.languages import normalize_language
 from codepal.types import Completion, CompletionRequest, LatencyStats
 
 log = logging.getLogger(__name__)
+SETUP_REFRESH_S = 5.0  # how long `prepare` trusts what it found of the model's files
 
 
 @dataclass
@@ -74,6 +75,8 @@ class CompletionService:
         self._left_model_at = -math.inf  # when the last one left it
         self.warmer = CacheWarmer(idle_s=self.idle_s, completion_rate=lambda: self.pace.prefill_rate())
         self._flights: dict[str, Flight] = {}  # by policy key: the completion request at the model
+        self._learned: dict[str, str] = {}  # uri → the text whose pieces were counted (`learn`), oldest first
+        self._setups: dict[tuple[str, str | None, str, str], tuple[float, Template, tuple[str, ...]]] = {}
 
     def update_config(self, config: CompletionConfig, engine: EngineConfig) -> None:
         if engine != self.engine_config:
@@ -122,11 +125,29 @@ class CompletionService:
             request, client = snapshot(), client_of()
             if request is None or client is None or not self.serves(request):
                 return None
-            return self.warm_prompt(request, client)
+            await self.learn(request, client.model)
+            request = snapshot()  # as it is after learning's pauses
+            return None if request is None else self.warm_prompt(request, client)
 
         self.warmer.schedule(uri, prompt_of, 0.0 if opened else WARM_DELAY_S)
 
+    async def learn(self, request: CompletionRequest, model_name: str) -> None:
+        """Idle work for a document's version: its token pieces counted (`TokenizerFileCounter.learn`), a
+        slice at a time with the event loop free between slices, so a completion at a cursor place not
+        seen before counts its lines without calling the tokenizer (~130 µs a call after an idle pause)."""
+        if self._learned.get(request.uri) == request.text:
+            return
+        learn = getattr(self.counter(model_name), "learn", None)
+        if learn is not None:
+            for _ in learn(request.text):
+                await asyncio.sleep(0)
+        self._learned.pop(request.uri, None)
+        self._learned[request.uri] = request.text
+        while len(self._learned) > 8:
+            self._learned.pop(next(iter(self._learned)))
+
     def document_closed(self, uri: str) -> None:
+        self._learned.pop(uri, None)
         self.warmer.forget(uri)
         self.policy.cancel(uri)
 
@@ -173,18 +194,32 @@ class CompletionService:
         max_tokens = self.config.max_tokens_line if single else self.config.max_tokens_block
         # The budget is reckoned for the template that renders the prompt: its special tokens count,
         # and a template that does not show the suffix leaves the whole window to the prefix.
-        template = choose_template(self.config.template, self.config.model or model_name)
+        template, stops = self._setup(model_name)
         budget = self.engine_config.max_model_len - max_tokens - 8
         if self.fit_deadline:  # a slow engine gets the prompt and answer it can finish in time
             sized = self.pace.size(budget, max_tokens, self.config.deadline_ms / 1000)
             budget, max_tokens = sized.prompt_tokens, sized.max_tokens
         context = fit(context, self.counter(model_name), budget, template)
         prompt_prefix, healed = heal(context.prefix)
-        rendered = render(replace(context, prefix=prompt_prefix), template)
-        model_dir = self.model_dir(self.config.model or model_name)
-        known = read_traits(model_dir).tokens if model_dir else None
-        rendered = replace(rendered, stop=choose_stops(rendered.stop, known or None))
+        rendered = render(with_changes(context, prefix=prompt_prefix), template)
+        rendered = replace(rendered, stop=list(stops))
         return PreparedPrompt(context, rendered, single, max_tokens, healed)
+
+    def _setup(self, model_name: str) -> tuple[Template, tuple[str, ...]]:
+        """The template and its stop strings for the served model. Remembered for a few seconds: finding
+        the model's folder asks the file system twice, a tenth of a cold `prepare`; a model copied onto
+        the machine meanwhile is seen at the next look."""
+        key = (self.config.template, self.config.model, self.engine_config.model, model_name)
+        now = time.monotonic()
+        known = self._setups.get(key)
+        if known is None or now - known[0] > SETUP_REFRESH_S:
+            template = choose_template(self.config.template, self.config.model or model_name)
+            model_dir = self.model_dir(self.config.model or model_name)
+            tokens = read_traits(model_dir).tokens if model_dir else None
+            if len(self._setups) > 8:
+                self._setups.clear()
+            known = self._setups[key] = (now, template, tuple(choose_stops(template.stop, tokens or None)))
+        return known[1], known[2]
 
     async def complete(self, request: CompletionRequest, client: ModelClient | None,
                        key: str | None = None) -> Completion | None:

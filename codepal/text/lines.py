@@ -10,6 +10,7 @@ import re
 from bisect import bisect_right
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # where str.splitlines also breaks
 
 
 def split_lines(text: str, keepends: bool = False) -> list[str]:
@@ -18,6 +19,11 @@ def split_lines(text: str, keepends: bool = False) -> list[str]:
     if "\r" not in text:  # the common case, done by str.split in C
         if not keepends:
             return text.split("\n")
+        if _OTHER_BREAKS.search(text) is None:  # str.splitlines breaks only at \n here, without a copy per line
+            lines = text.splitlines(keepends=True)
+            if not lines or lines[-1].endswith("\n"):
+                lines.append("")
+            return lines
         lines = [line + "\n" for line in text.split("\n")]
         lines[-1] = lines[-1][:-1]
         return lines
