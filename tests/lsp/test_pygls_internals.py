@@ -38,6 +38,9 @@ SIGNATURES: dict[str, list[tuple[str, Any, Any]]] = {
     "_send_handler_result": [("future", POS, EMPTY), ("msg_id", KW, EMPTY)],
     "_handle_response": [("msg_id", POS, EMPTY), ("result", POS, None), ("error", POS, None)],
     "_serialize_message": [("data", POS, EMPTY)],  # warm_up serialises a sample answer as pygls does
+    "_handle_request": [("msg_id", POS, EMPTY), ("method_name", POS, EMPTY), ("params", POS, EMPTY)],
+    "_handle_notification": [("method_name", POS, EMPTY), ("params", POS, EMPTY)],
+    "_send_data": [("data", POS, EMPTY)],
 }
 # The builtin LSP methods CodepalProtocol replaces: same attribute name (so it overrides, not adds) and method.
 BUILTINS = {
@@ -49,7 +52,7 @@ BUILTINS = {
 }
 
 
-ATTRIBUTES = {"_shutdown", "_request_futures", "_server"}
+ATTRIBUTES = {"_shutdown", "_request_futures", "_server", "_ctx_msg_id", "_result_types"}
 
 
 def test_the_tables_cover_every_private_name_protocol_py_uses() -> None:
@@ -133,6 +136,7 @@ def test_the_read_attributes_exist_with_their_types(protocol: tuple[CodepalProto
     assert proto._shutdown is False
     assert proto._request_futures == {}
     assert isinstance(proto._server, CodepalServer)
+    assert proto._result_types == {} and proto._ctx_msg_id.get() is None
     assert isinstance(proto.fm.features, dict)
     assert isinstance(inspect.getattr_static(JsonRPCProtocol, "msg_id"), property) and proto.msg_id is None
     # Our builtin overrides are the ones pygls dispatches to.
@@ -215,3 +219,92 @@ async def test_a_generator_builtin_runs_the_handler_it_yields(protocol: tuple[Co
     params = types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri="file:///x.py"))
     proto._execute_handler("n", proto.lsp_text_document__did_close, callback=lambda future: None, args=(params,))
     assert seen == [params]
+
+
+MESSAGES = [
+    {"jsonrpc": "2.0", "id": 1, "method": types.SHUTDOWN},
+    {"jsonrpc": "2.0", "id": 2, "method": types.TEXT_DOCUMENT_INLINE_COMPLETION, "params": {
+        "textDocument": {"uri": "file:///x.py"}, "position": {"line": 0, "character": 0},
+        "context": {"triggerKind": 1}}},
+    {"jsonrpc": "2.0", "id": 3, "method": "codepal/unknown", "params": {}},
+    {"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_DID_CLOSE, "params": {"textDocument": {"uri": "file:///x.py"}}},
+    {"jsonrpc": "2.0", "method": "$/unknown", "params": None},
+    {"jsonrpc": "2.0", "id": 4, "result": {"applied": True}},
+]
+
+
+@pytest.mark.parametrize("data", MESSAGES, ids=lambda data: str(data.get("method", "response")))
+def test_codepal_tells_message_kinds_apart_as_pygls_protocols_do(
+        protocol: tuple[CodepalProtocol, Captured], data: dict[str, Any]) -> None:
+    """handle_message dispatches by the attributes pygls' runtime-checkable Protocols test (faster)."""
+    from pygls.protocol.json_rpc import RPCNotification, RPCRequest
+
+    proto, _ = protocol
+    message = proto.structure_message(data)
+    is_request = hasattr(message, "method") and hasattr(message, "params") and hasattr(message, "id")
+    is_notification = hasattr(message, "method") and hasattr(message, "params") and not is_request
+    assert isinstance(message, RPCRequest) is is_request
+    assert (not isinstance(message, RPCRequest) and isinstance(message, RPCNotification)) is is_notification
+
+
+async def test_a_coroutine_feature_answers_from_its_task(protocol: tuple[CodepalProtocol, Captured]) -> None:
+    """Its answer is written as the handler returns (before the task's done-callbacks run); a handler
+    that fails or is cancelled still gets pygls' error answers."""
+    proto, writer = protocol
+    outcome: dict[str, Any] = {}
+
+    async def feature(params: Any) -> Any:
+        await asyncio.sleep(0)
+        if outcome.get("raise"):
+            raise outcome["raise"]
+        if outcome.get("hang"):
+            await asyncio.Event().wait()
+        return {"answered": True}
+
+    proto.fm.features["codepal/test"] = feature
+    message = {"jsonrpc": "2.0", "method": "codepal/test", "params": {}}
+    proto.handle_message(proto.structure_message({**message, "id": 1}))
+    task = proto._request_futures[1]
+    seen_at_done: list[int] = []
+    task.add_done_callback(lambda _: seen_at_done.append(len(writer.messages)))
+    await asyncio.wait_for(asyncio.shield(task), 1)
+    await asyncio.sleep(0)
+    assert seen_at_done == [1] and writer.messages == [{"jsonrpc": "2.0", "id": 1, "result": {"answered": True}}]
+    assert 1 not in proto._request_futures
+
+    outcome["raise"] = ValueError("broken")
+    proto.handle_message(proto.structure_message({**message, "id": 2}))
+    await asyncio.sleep(0.05)
+    assert writer.messages[-1]["id"] == 2 and writer.messages[-1]["error"]["code"] == -32603
+
+    outcome.clear()
+    outcome["hang"] = True
+    proto.handle_message(proto.structure_message({**message, "id": 3}))
+    await asyncio.sleep(0.01)
+    proto.handle_message(proto.structure_message({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 3}}))
+    await asyncio.sleep(0.05)
+    assert writer.messages[-1]["id"] == 3 and writer.messages[-1]["error"]["code"] == -32800
+    assert proto._request_futures == {}
+
+
+def _range(line: int, character: int) -> types.Range:
+    return types.Range(start=types.Position(line, character), end=types.Position(line, character))
+
+
+@pytest.mark.parametrize("answer", [
+    types.InlineCompletionList(items=[]),
+    types.InlineCompletionList(items=[
+        types.InlineCompletionItem(insert_text='a "quoted"\n\tü\x00', range=_range(3, 7))]),
+    types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text="x", range=_range(0, 0)),
+                                      types.InlineCompletionItem(insert_text="", range=_range(9, 1))]),
+    types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text="x", filter_text="x")]),
+    types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=types.StringValue("x${1}"))]),
+])
+def test_the_inline_answer_is_the_json_pygls_writes(protocol: tuple[CodepalProtocol, Captured],
+                                                     answer: types.InlineCompletionList) -> None:
+    proto, writer = protocol
+    sent: list[bytes] = []
+    writer.write = sent.append  # type: ignore[method-assign]
+    JsonRPCProtocol._send_response(proto, 5, answer)
+    proto._send_response(5, answer)
+    assert len(sent) == 2 and sent[0] == sent[1]
