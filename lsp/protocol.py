@@ -128,7 +128,7 @@ class CodepalProtocol(LanguageServerProtocol):
             return
         self._ctx_msg_id.set(msg_id)
         task = asyncio.ensure_future(self.answer_when_done(msg_id, handler(params)))
-        self._request_futures[msg_id] = task
+        self._request_futures[msg_id] = task  # type: ignore[assignment]  # (pygls stores its tasks here too)
         task.add_done_callback(partial(self._send_handler_result, msg_id=msg_id))
 
     async def answer_when_done(self, msg_id: Any, handling: Coroutine[Any, Any, Any]) -> object:

@@ -22,9 +22,10 @@ from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 import codepal_lsp.protocol
+from codepal_lsp import stdio
 from codepal_lsp.protocol import CodepalProtocol
 from codepal_lsp.server import CodepalServer, create_server
-from codepal_lsp.stdio import PipeReader
+from codepal_lsp.stdio import MessageReader
 
 PINNED_MINOR = (2, 1)
 # name → the parameters (name, kind, default) protocol.py calls or overrides it with; `self` left out.
@@ -64,26 +65,91 @@ def test_the_tables_cover_every_private_name_protocol_py_uses() -> None:
 
 
 def test_what_stdio_py_assumes_of_pygls_io() -> None:
-    """lsp/stdio.py runs pygls' own message loop with its own reader, and stops it as pygls does."""
+    """lsp/stdio.py frames messages as pygls' `run_async` does, and stops as pygls does."""
     assert list(inspect.signature(run_async).parameters) == [
         "stop_event", "reader", "protocol", "logger", "error_handler"]
+    assert MessageReader.__doc__ and stdio.CONTENT_LENGTH.pattern.decode() in inspect.getsource(run_async)
     server = create_server()
     server._stop_event = stop = threading.Event()
     server.shutdown()  # type: ignore[no-untyped-call]
     assert stop.is_set()
 
 
-async def test_run_async_reads_messages_from_the_pipe_reader() -> None:
+def _frame(body: bytes, *headers: bytes) -> bytes:
+    return b"".join(headers) + b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+# Messages and framing oddities: extra and unknown headers, a second Content-Length, a header without
+# \r, a blank line before any length, a length of 0, bodies that are no JSON or no message.
+_STREAM = b"".join([
+    _frame(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}).encode()),
+    _frame(b'{"jsonrpc": "2.0", "method": "$/x", "params": {}}', b"Content-Type: application/vscode-jsonrpc\r\n"),
+    b"\r\n", b"X-Unknown: 1\n",
+    _frame(b'{"jsonrpc": "2.0", "id": 2, "method": "shutdown"}', b"Content-Length: 3\r\n"),
+    b"Content-Length: 0\r\n\r\n",
+    _frame(b"{not json"), _frame(b"[1, 2]"), _frame(b'"text"'),
+    _frame("é".encode() + b'{"jsonrpc": "2.0"}'[1:]),
+    _frame(json.dumps({"jsonrpc": "2.0", "id": 3, "method": types.TEXT_DOCUMENT_HOVER, "params": {}}).encode()),
+    b"Content-Length: 1", b"0\r\n\r\n", b"[3, 4, 5]",
+])
+
+
+class _Ends:
+    """pygls' reader interface over a stream, b"" at its end (as pygls' own stdin reader)."""
+
+    def __init__(self, stream: asyncio.StreamReader) -> None:
+        self.stream = stream
+
+    async def readline(self) -> bytes:
+        return await self.stream.readline()
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self.stream.readexactly(n)
+        except asyncio.IncompleteReadError:
+            return b""
+
+
+async def _pygls_reads(data: bytes, chunk: int) -> tuple[list[Any], list[str]]:
+    handled: list[Any] = []
+    errors: list[str] = []
     server = create_server()
-    writer = Captured()
-    server.protocol.set_writer(writer, include_headers=False)
+    server.protocol.handle_message = handled.append  # type: ignore[method-assign]
     stream = asyncio.StreamReader()
-    body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "shutdown"}).encode()
-    stream.feed_data(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    for at in range(0, len(data), chunk):
+        stream.feed_data(data[at : at + chunk])
     stream.feed_eof()
-    await run_async(stop_event=threading.Event(), reader=PipeReader(stream), protocol=server.protocol)
-    await asyncio.sleep(0.05)
-    assert writer.messages == [{"jsonrpc": "2.0", "id": 7, "result": None}]
+    await run_async(stop_event=threading.Event(), reader=_Ends(stream), protocol=server.protocol,
+                    error_handler=lambda exc, _: errors.append(type(exc).__name__))
+    return handled, errors
+
+
+async def _codepal_reads(data: bytes, chunk: int) -> tuple[list[Any], list[str]]:
+    handled: list[Any] = []
+    errors: list[str] = []
+    server = create_server()
+    server.protocol.handle_message = handled.append  # type: ignore[method-assign]
+    reader = MessageReader(server.protocol, threading.Event(), lambda exc, _: errors.append(type(exc).__name__))
+    for at in range(0, len(data), chunk):
+        reader.data_received(data[at : at + chunk])
+    reader.connection_lost(None)
+    assert reader.ended.done()
+    return handled, errors
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+async def test_messages_are_framed_as_pygls_frames_them(chunk: int) -> None:
+    expected = await _pygls_reads(_STREAM, 1 << 20)
+    assert len(expected[0]) == 5 and expected[1] == ["JSONDecodeError"] * 3
+    assert await _codepal_reads(_STREAM, chunk) == expected
+
+
+async def test_an_overlong_header_line_is_dropped_and_a_cut_message_ends_nothing_else() -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}).encode()
+    for junk in (b"X-Junk: " + b"j" * 200_000 + b"\r\n", b"Content-Length: 2" + b"0" * 70_000 + b"\r\n\r\n"):
+        for chunk in (1000, 1 << 20):
+            handled, errors = await _codepal_reads(junk + _frame(body) + b"Content-Length: 99\r\n\r\n{", chunk)
+            assert [m.id for m in handled] == [1] and errors == []
 
 
 class Captured:
