@@ -374,3 +374,49 @@ def test_the_inline_answer_is_the_json_pygls_writes(protocol: tuple[CodepalProto
     JsonRPCProtocol._send_response(proto, 5, answer)
     proto._send_response(5, answer)
     assert len(sent) == 2 and sent[0] == sent[1]
+
+
+_INLINE = {"jsonrpc": "2.0", "id": 9, "method": types.TEXT_DOCUMENT_INLINE_COMPLETION, "params": {
+    "textDocument": {"uri": "file:///x.py"}, "position": {"line": 3, "character": 4}, "context": {"triggerKind": 2}}}
+
+
+def _with(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    data = json.loads(json.dumps(_INLINE))
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return data
+
+
+_FAST = [_INLINE, _with(("id",), "abc"), _with(("params", "context", "triggerKind"), 1),
+         _with(("params", "position", "line"), 2**31 - 1)]
+# Shapes left to cattrs: optional fields, other types, out of range, unknown keys.
+_LEFT_TO_CATTRS = [
+    _with(("id",), None), _with(("id",), 1.5), _with(("id",), True), _with(("jsonrpc",), "1.0"),
+    _with(("params", "workDoneToken"), "t"), _with(("params", "context", "selectedCompletionInfo"), {
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}, "text": "x"}),
+    _with(("params", "position", "line"), -1), _with(("params", "position", "character"), 2**31),
+    _with(("params", "position", "line"), "3"), _with(("params", "position", "line"), 3.0),
+    _with(("params", "context", "triggerKind"), 3), _with(("params", "context", "triggerKind"), False),
+    _with(("params", "textDocument", "uri"), 7), _with(("params", "textDocument", "version"), 1),
+    _with(("params", "context"), None), _with(("params",), None), _with(("extra",), 1),
+]
+
+
+@pytest.mark.parametrize(("data", "fast"), [(data, True) for data in _FAST]
+                         + [(data, False) for data in _LEFT_TO_CATTRS],
+                         ids=lambda value: json.dumps(value)[60:140] if isinstance(value, dict) else str(value))
+def test_inline_requests_are_read_as_cattrs_reads_them(protocol: tuple[CodepalProtocol, Captured],
+                                                       data: dict[str, Any], fast: bool) -> None:
+    proto, _ = protocol
+    try:
+        expected: Any = LanguageServerProtocol.structure_message(proto, json.loads(json.dumps(data)))
+    except Exception as exc:
+        expected = type(exc)
+    read = proto.structure_message(json.loads(json.dumps(data)))
+    if isinstance(expected, type):
+        assert type(read).__name__ == "_Unreadable" and isinstance(read.error, expected)
+    else:
+        assert read == expected and type(read) is type(expected)
+    assert (codepal_lsp.protocol._inline_request(data) is not None) is fast
