@@ -313,20 +313,35 @@ class CompletionService:
             facts.append(cursor_context(ctx.prefix, ctx.suffix, ctx.language, tab_size=request.tab_size,
                                         insert_spaces=request.insert_spaces))
 
+        def suggestion(raw: str) -> str:
+            return postprocess(ctx.prefix, ctx.suffix, raw, ctx.language, tab_size=request.tab_size,
+                               insert_spaces=request.insert_spaces, context=facts[0] if facts else None)
+
+        early: dict[str, str] = {}  # the answer's raw text → its suggestion, made before the stream ended
+
+        def finished(text: str) -> None:
+            raw = restore(text, prepared.healed)
+            early[raw] = suggestion(raw)
+
         started = time.monotonic()
         self._at_model += 1
         try:
-            raw = restore(await self._generate(prepared, client, flight, cursor_facts), prepared.healed)
+            raw = restore(await self._generate(prepared, client, flight, cursor_facts, finished), prepared.healed)
         finally:
             self._at_model -= 1
             self._left_model_at = time.monotonic()
         log.debug("the model answered %d characters in %.0f ms", len(raw), (time.monotonic() - started) * 1000)
         self.policy.note_latency(time.monotonic() - started)
-        return postprocess(ctx.prefix, ctx.suffix, raw, ctx.language, tab_size=request.tab_size,
-                           insert_spaces=request.insert_spaces, context=facts[0] if facts else None)
+        made = early.get(raw)
+        return made if made is not None else suggestion(raw)
 
     async def _generate(self, prepared: PreparedPrompt, client: ModelClient, flight: Flight | None = None,
-                        while_waiting: Callable[[], None] | None = None) -> str:
+                        while_waiting: Callable[[], None] | None = None,
+                        finished: Callable[[str], None] | None = None) -> str:
+        """The answer's text. `finished` gets it as soon as the server says it is complete (the chunk with
+        its finish reason), while the stream's end (usage, `[DONE]`) is still on its way: work on the
+        answer done then overlaps that wait. The text returned after the stream's end is normally the
+        same; a caller that used it must check."""
         pieces: list[str] = []
         started = time.monotonic()
         first_at = last_at = 0.0
@@ -358,6 +373,9 @@ class CompletionService:
                         if flight.typed and not flight.agrees(flight.typed):
                             log.debug("the kept stream went another way than the user typed: closed")
                             return ""  # leaving the loop closes the stream
+                    if chunk.finish_reason and finished is not None:
+                        finished(self._answer_text("".join(pieces), chunk.finish_reason, prepared))
+                        finished = None
         except asyncio.CancelledError:
             self.stats.cancelled_streaming += 1
             self.stats.tokens_before_cancel += tokens
@@ -380,7 +398,10 @@ class CompletionService:
         if first_at:
             self.pace.note(Sample(prompt_tokens or self._prompt_tokens(prepared), first_at - started,
                                   tokens - 1, last_at - first_at))
-        text = "".join(pieces)
+        return self._answer_text("".join(pieces), finish, prepared)
+
+    @staticmethod
+    def _answer_text(text: str, finish: str | None, prepared: PreparedPrompt) -> str:
         return without_cut_line(text) if finish == "length" and not prepared.single_line else text
 
     def _prompt_tokens(self, prepared: PreparedPrompt) -> int:

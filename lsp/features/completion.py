@@ -30,15 +30,17 @@ def register(server: CodepalServer) -> None:
     async def inline_completion(
         ls: CodepalServer, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList:
-        empty = types.InlineCompletionList(items=[])
         doc = ls.documents.get(params.text_document.uri)
         if doc is None or ls.assistant is None:
             log.debug("inline completion: no document or no assistant yet")
-            return empty
+            return types.InlineCompletionList(items=[])
         offset = offset_of(ls, doc, params.position)
         started = time.monotonic()
-        where = f"{params.position.line + 1}:{params.position.character + 1} v{doc.version}"
-        log.debug("inline completion at %s (%s)", where, params.context.trigger_kind.name)
+        # Only what a debug log shows is formatted for it: this runs on every keystroke.
+        where = (f"{params.position.line + 1}:{params.position.character + 1} v{doc.version}"
+                 if log.isEnabledFor(logging.DEBUG) else "")
+        if where:
+            log.debug("inline completion at %s (%s)", where, params.context.trigger_kind.name)
         try:
             completion = await ls.assistant.complete(completion_request(ls, doc, offset), key=doc.uri)
         except asyncio.CancelledError:
@@ -48,7 +50,7 @@ def register(server: CodepalServer) -> None:
         elapsed_ms = (time.monotonic() - started) * 1000
         if completion is None or not completion.text:
             log.debug("inline completion at %s: empty after %.0f ms", where, elapsed_ms)
-            return empty
+            return types.InlineCompletionList(items=[])
         log.debug("inline completion at %s: %d characters%s after %.0f ms", where, len(completion.text),
                   " (cache)" if completion.from_cache else "", elapsed_ms)
         cursor = position_of(ls, doc, offset)

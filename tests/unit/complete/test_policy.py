@@ -175,3 +175,27 @@ async def test_work_is_cancelled_once_so_its_clean_up_runs_to_the_end() -> None:
     with pytest.raises(asyncio.CancelledError):
         await caller
     await asyncio.wait_for(cleaned.wait(), 1)
+
+
+async def test_the_caller_resumes_in_the_loop_iteration_after_the_work_ends() -> None:
+    """The work's result reaches the caller directly, not through the inner task's done-callbacks and
+    a shield (two more event-loop iterations on every completion's way back)."""
+    policy = LatestWins(base_debounce_ms=0)
+
+    async def work() -> str:
+        return "answer"
+
+    caller = asyncio.ensure_future(policy.run("doc", work, debounce=False))
+    for _ in range(3):  # the caller starts the work; the work ends; the caller resumes
+        await asyncio.sleep(0)
+    assert caller.done() and caller.result() == "answer"
+
+
+async def test_a_failure_of_the_work_reaches_the_caller() -> None:
+    policy = LatestWins(base_debounce_ms=0)
+
+    async def work() -> str:
+        raise ValueError("broken")
+
+    with pytest.raises(ValueError, match="broken"):
+        await policy.run("doc", work, debounce=False)
