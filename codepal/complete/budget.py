@@ -124,6 +124,10 @@ _NOT_PLAIN = re.compile(r"[^\x20-\x7e\t\n\r]")
 _PIECE_ENTRIES = 1 << 16
 _LEARN_CHARS = 2048  # a slice of `learn`: ~0.3 ms with its new pieces on this machine's CPU
 _LEARN_BATCH = 256
+# Text holding an added token is encoded whole, found by one pattern of every added token; models have a few
+# dozen. Past this many the pattern costs more than the tokenizer (the GPU bench's shape model pads its
+# vocabulary with 148,000 added tokens: 3 ms a count), so such a tokenizer is not counted by pieces.
+_MAX_ADDED = 512
 
 
 class _PieceCounts:
@@ -154,6 +158,8 @@ class _PieceCounts:
                 or pre.get("add_prefix_space") or model.get("type") != "BPE" or model.get("dropout")):
             return None
         contents = sorted({token["content"] for token in spec.get("added_tokens", []) if token.get("content")})
+        if len(contents) > _MAX_ADDED:
+            return None
         added = re.compile("|".join(map(re.escape, contents))) if contents else None
         return cls(added)
 
