@@ -125,6 +125,7 @@ class Assistant:
                 "superseded": stats.superseded,
                 "cancelled_streaming": stats.cancelled_streaming,
                 "tokens_before_cancel": stats.tokens_before_cancel,
+                "tokens_streamed": stats.tokens_streamed,
                 "cancelled_on_edit": stats.cancelled_on_edit,
                 "kept_streams": stats.kept_streams,
                 "typed_through_streams": stats.typed_through_streams,

@@ -45,6 +45,7 @@ class CompletionStats:
     # then: what vLLM generated for them beyond that is the cost of the abort's delay.
     cancelled_streaming: int = 0
     tokens_before_cancel: int = 0
+    tokens_streamed: int = 0  # pieces of text completion requests have received from the model, all told
     cancelled_on_edit: int = 0  # requests stopped by the edit itself (`document_changed`), at the model or waiting
     kept_streams: int = 0  # streams kept because the user typed what they had produced (`flight`)
     typed_through_streams: int = 0  # requests answered from a kept stream
@@ -364,6 +365,7 @@ class CompletionService:
                         last_at = time.monotonic()
                         first_at = first_at or last_at
                         tokens += 1
+                        self.stats.tokens_streamed += 1
                     pieces.append(chunk.text)
                     # One line wanted and one line here: stop now, vLLM stops generating too.
                     if prepared.single_line and "\n" in "".join(pieces).lstrip("\n"):
