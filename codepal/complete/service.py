@@ -367,16 +367,17 @@ class CompletionService:
                         tokens += 1
                         self.stats.tokens_streamed += 1
                     pieces.append(chunk.text)
+                    text = "".join(pieces)  # once a chunk, for the three reads below
                     # One line wanted and one line here: stop now, vLLM stops generating too.
-                    if prepared.single_line and "\n" in "".join(pieces).lstrip("\n"):
+                    if prepared.single_line and "\n" in text.lstrip("\n"):
                         break
                     if flight is not None and chunk.text:
-                        flight.raw, flight.tokens = "".join(pieces), tokens
+                        flight.raw, flight.tokens = text, tokens
                         if flight.typed and not flight.agrees(flight.typed):
                             log.debug("the kept stream went another way than the user typed: closed")
                             return ""  # leaving the loop closes the stream
                     if chunk.finish_reason and finished is not None:
-                        finished(self._answer_text("".join(pieces), chunk.finish_reason, prepared))
+                        finished(self._answer_text(text, chunk.finish_reason, prepared))
                         finished = None
         except asyncio.CancelledError:
             self.stats.cancelled_streaming += 1
