@@ -64,7 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cut = args_list.index("--")
         args_list, passthrough = args_list[:cut], args_list[cut + 1:]
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    # Known arguments first: a subcommand that could not be imported has no options, and its user must
+    # read why it is unavailable (below), not that its options are unrecognised.
+    args, unknown = parser.parse_known_args(args_list)
+    if unknown and not getattr(args, "broken", None):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.passthrough = passthrough
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

@@ -36,3 +36,21 @@ def test_a_missing_adapter_is_one_message(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.syspath_prepend(str(tmp_path))
     assert main(["gone"]) == 2
     assert "`codepal gone` is unavailable" in capsys.readouterr().err
+
+
+def test_a_broken_command_with_options_says_why_it_is_unavailable(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A dependency missing on the machine (seen on a GPU host without pygls) left `codepal serve --model X`
+    saying its options were unrecognised: the user must read which import failed instead."""
+    monkeypatch.setitem(COMMANDS, "serve", ("codepal_no_such_module.serve", "start"))
+    assert main(["serve", "--model", "/models/x", "--no-restart", "--", "--load-format", "dummy"]) == 2
+    err = capsys.readouterr().err
+    assert "`codepal serve` is unavailable" in err and "codepal_no_such_module" in err
+    assert "unrecognized" not in err
+
+
+def test_unknown_options_of_a_working_command_are_still_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["doctor", "--no-such-option"])
+    assert exit_.value.code == 2
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
