@@ -130,6 +130,8 @@ class Assistant:
                 "kept_streams": stats.kept_streams,
                 "typed_through_streams": stats.typed_through_streams,
                 "latency": stats.latency.summary(),
+                # The wait before a typed request goes to the model, as learned from the user's rhythm.
+                "debounce_ms": round(self.completions.policy.debounce_for("") * 1000),
                 "warmup": self.completions.warmer.stats.as_dict(),
             },
         }

@@ -33,6 +33,9 @@ class CompletionRequest:
     extra_suffix: str = ""
     # A notebook kernel's variables; the ones named near the cursor go into the prompt's context.
     kernel: KernelFacts | None = None
+    # The user asked for it (an editor's "trigger suggestion" command), not a keystroke: it is not
+    # debounced, and it says nothing about the user's typing rhythm.
+    invoked: bool = False
 
 
 @dataclass(frozen=True)

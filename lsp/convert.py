@@ -24,12 +24,13 @@ def range_of(ls: CodepalServer, doc: TextDocument, start: int, end: int) -> type
     return types.Range(start=position_of(ls, doc, start), end=position_of(ls, doc, end))
 
 
-def completion_request(ls: CodepalServer, doc: TextDocument, offset: int) -> CompletionRequest:
+def completion_request(ls: CodepalServer, doc: TextDocument, offset: int, invoked: bool = False) -> CompletionRequest:
     others = []  # most recently edited first; the core keeps those its workspace allows
     for uri in ls.recent:
         other = ls.documents.get(uri)
         if other is not None and uri != doc.uri and len(other.text) < 1_000_000:
             others.append(OpenDocument(uri, other.text, other.language))
     return CompletionRequest(
-        text=doc.text, offset=offset, language=doc.language, uri=doc.uri, other_documents=tuple(others)
+        text=doc.text, offset=offset, language=doc.language, uri=doc.uri, other_documents=tuple(others),
+        invoked=invoked,
     )

@@ -4,7 +4,8 @@ Every editor asks for an inline completion at a new spot of its own document as 
 answer arrived (a closed loop, no think time), so the server always has N requests to serve. Latency
 is each request's round trip as the editor sees it; throughput is answered requests (and vLLM's
 generated tokens) per second of wall time. The servers run with the overhead scenario's settings
-(`debounce_ms: 0`, `cache_size: 0`), so every request reaches the model. A full run gives every
+(`debounce_ms: 0`, `cache_size: 0`), so every request reaches the model; the requests are explicit
+(`triggerKind` Invoked), so back-to-back ones are not taken for typing and debounced. A full run gives every
 editor its own server; `--quick` and `--smoke` start fewer servers and let editors share them.
 """
 

@@ -14,11 +14,11 @@ ratio the median (and p95) of the pairs' ratios, so the drift of vLLM's own time
 percent here) cancels out; the ratio of the two paths' separate medians is reported beside it.
 
 The language server runs with `debounce_ms: 0` (the debounce is a deliberate wait, measured in the
-typing session) and `cache_size: 0` (every position is new anyway; no type-through hit can skew it),
-and its requests are at least 500 ms apart: closer requests for one document count as typing and
-get an adaptive debounce (also measured in the typing session). Both requests of a pair start after the
-same quiet time (`QUIET_S`, once the counters have settled), so neither finds vLLM busier or more
-rested than the other.
+typing session) and `cache_size: 0` (every position is new anyway; no type-through hit can skew it);
+its requests are explicit (`triggerKind` Invoked), which the adaptive debounce of typing never delays.
+Both requests of a pair start after the same quiet time (`QUIET_S`, once the counters have settled,
+longer than the pause that ends a burst of typing), so neither finds vLLM busier or more rested than
+the other.
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ from codepal.text.lines import split_lines
 from codepal.types import CompletionRequest
 
 LSP_SETTINGS = {"debounce_ms": 0, "cache_size": 0}
-LSP_GAP_S = TYPING_GAP_S + 0.05  # requests this far apart are no typing: no adaptive debounce between them
-QUIET_S = LSP_GAP_S  # before each request of a pair, after the counters settle
+QUIET_S = TYPING_GAP_S + 0.05  # before each request of a pair, after the counters settle
 
 
 def cursor_positions(text: str, count: int) -> list[int]:
@@ -114,7 +113,6 @@ async def run(target: Target, editor: Editor, pairs: int, warmup: int = 2) -> di
         prepare_ms: list[float] = []
         empty_lsp = 0
         before_status = await editor.status()
-        last_lsp = 0.0
         for index, offset in enumerate(positions):
             request = CompletionRequest(text=text, offset=offset, language="python", uri=uri)
             started = time.perf_counter()
@@ -127,16 +125,11 @@ async def run(target: Target, editor: Editor, pairs: int, warmup: int = 2) -> di
             for path in order:
                 before = await settled(target)
                 # The same quiet time before either request: a vLLM server (and a process) idle for a
-                # while answers later than one that has just answered the counters' poll, and only one
-                # of the two would otherwise wait out the typing gap below.
+                # while answers later than one that has just answered the counters' poll.
                 await asyncio.sleep(QUIET_S)
                 if path == "direct":
                     times[path], _ = await direct(target, prepared, config.completion.temperature)
                 else:
-                    # Requests for one document closer than TYPING_GAP_S apart count as typing and get
-                    # an adaptive debounce; a pause keeps this one a plain request (QUIET_S is longer).
-                    await asyncio.sleep(max(0.0, LSP_GAP_S - (time.monotonic() - last_lsp)))
-                    last_lsp = time.monotonic()
                     answer = await editor.inline_now(uri, offset, INVOKED)
                     assert answer.pending.latency_ms is not None
                     times[path] = answer.pending.latency_ms

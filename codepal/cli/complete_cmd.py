@@ -48,7 +48,7 @@ async def _run(args: argparse.Namespace) -> int:
             print(f"codepal: no model server is ready ({assistant.link.message}). "
                   "Start one with `codepal serve` in another terminal.", file=sys.stderr)
             return 2
-        request = CompletionRequest(text=text, offset=offset, language=language, uri=doc.uri)
+        request = CompletionRequest(text=text, offset=offset, language=language, uri=doc.uri, invoked=True)
         completion = await assistant.completions.complete(request, assistant.link.client, key="cli")
     finally:
         await assistant.close()

@@ -247,7 +247,8 @@ class CompletionService:
             self.stats.typed_through_streams += 1
             self.stats.latency.add((time.monotonic() - started) * 1000)
             return Completion(followed)
-        result = await self.policy.run(key, lambda: self._ask(request, client, key, prefix, suffix))
+        result = await self.policy.run(key, lambda: self._ask(request, client, key, prefix, suffix),
+                                       keystroke=not request.invoked)
         if result is None:
             log.debug("no completion: superseded by a newer request")
             self.stats.superseded += 1

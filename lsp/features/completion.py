@@ -42,7 +42,9 @@ def register(server: CodepalServer) -> None:
         if where:
             log.debug("inline completion at %s (%s)", where, params.context.trigger_kind.name)
         try:
-            completion = await ls.assistant.complete(completion_request(ls, doc, offset), key=doc.uri)
+            # An explicit "trigger suggestion" is answered at once; typing (Automatic) is debounced.
+            invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+            completion = await ls.assistant.complete(completion_request(ls, doc, offset, invoked), key=doc.uri)
         except asyncio.CancelledError:
             log.debug("inline completion at %s: cancelled by the client after %.0f ms", where,
                       (time.monotonic() - started) * 1000)

@@ -55,3 +55,39 @@ async def test_the_suggestion_is_post_processed_with_facts_computed_while_the_se
         assert [item.insert_text for item in items] == [expected], (before, after, chunks)
         assert expected == postprocess(before, after, "".join(chunks), "python")
     assert len(fake_openai.generation_requests()) == len(CASES)
+
+
+async def test_requests_the_user_asked_for_are_not_debounced_as_typing(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """Explicit requests asked back to back (VS Code's "Trigger Inline Suggestion") used to read as
+    fast typing: each then waited out a learned debounce of up to 0.3 s. Typed (Automatic) requests as
+    close together still teach the rhythm."""
+    options = {"engine": {"url": fake_openai.url}, "completion": {"debounce_ms": 40, "cache_size": 0}}
+    client = await start_client(server_env(tmp_path / "state"), PROFILES["vscode"](), options, tmp_path)
+    try:
+        status = await wait_ready(client)
+        assert status["completions"]["debounce_ms"] == 40
+        uri = (tmp_path / "area.py").as_uri()
+        client.text_document_did_open(types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="python", version=1, text="def area(r):\n    \n")))
+        fake_openai.default = Behaviour(chunks=["return r * r\n"], first_delay_s=0.15, keep_alive=True)
+
+        async def ask(kind: types.InlineCompletionTriggerKind) -> None:
+            await client.text_document_inline_completion_async(types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=1, character=4),
+                context=types.InlineCompletionContext(trigger_kind=kind)))
+
+        for _ in range(5):  # about 0.15 s apart: typing, were they keystrokes
+            await ask(types.InlineCompletionTriggerKind.Invoked)
+        status = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="codepal.status", arguments=[]))
+        assert status["completions"]["debounce_ms"] == 40
+        assert len(fake_openai.generation_requests()) == 5
+        for _ in range(5):
+            await ask(types.InlineCompletionTriggerKind.Automatic)
+        status = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="codepal.status", arguments=[]))
+        assert status["completions"]["debounce_ms"] > 150  # learned from the ~0.2 s gaps
+    finally:
+        await client.shutdown_session()

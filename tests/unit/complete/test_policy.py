@@ -199,3 +199,28 @@ async def test_a_failure_of_the_work_reaches_the_caller() -> None:
 
     with pytest.raises(ValueError, match="broken"):
         await policy.run("doc", work, debounce=False)
+
+
+async def test_an_explicit_request_neither_waits_nor_teaches_the_rhythm() -> None:
+    """Back-to-back explicit requests (an editor's "trigger suggestion", a closed-loop benchmark) came
+    closer than TYPING_GAP_S, read as fast typing, and each waited out a debounce of up to 0.3 s."""
+    policy = LatestWins(base_debounce_ms=40)
+    _typed(policy, [250.0] * 20)  # a slow typist: the wait is long
+    assert policy.debounce_for("doc") >= 0.25
+    learned = (policy._gap_mean, policy._gap_dev, list(policy._recent), dict(policy._last_at))
+    debounced_started = asyncio.Event()
+
+    async def debounced() -> str:
+        debounced_started.set()
+        return "typed"
+
+    async def asked() -> str:
+        return "asked"
+
+    typing = asyncio.ensure_future(policy.run("other", debounced))  # waits out the learned debounce
+    for _ in range(5):
+        assert await policy.run("doc", asked, keystroke=False) == "asked"
+    assert not debounced_started.is_set()  # the explicit ones were answered while it still waits
+    assert (policy._gap_mean, policy._gap_dev, list(policy._recent)) == learned[:3]
+    assert policy._last_at.keys() == learned[3].keys() | {"other"}
+    assert await typing == "typed"
