@@ -114,7 +114,7 @@ def context_after(cells: Sequence[Cell], index: int, language: str, limit: int =
 
 def completion_request(
     cells: Sequence[Cell], index: int, offset: int, language: str = "python", uri: str = "",
-    *, tab_size: int = 4, insert_spaces: bool = True, kernel: KernelFacts | None = None,
+    *, tab_size: int = 4, insert_spaces: bool = True, kernel: KernelFacts | None = None, invoked: bool = False,
 ) -> CompletionRequest:
     """The cursor at code-point `offset` of cell `index`, with the notebook around it."""
     before = context_before(cells, index, language)
@@ -129,6 +129,7 @@ def completion_request(
         extra_prefix=before + CELL_SEPARATOR if before else "",
         extra_suffix=CELL_SEPARATOR + after if after else "",
         kernel=kernel,
+        invoked=invoked,
     )
 
 

@@ -119,7 +119,7 @@ class CompleteHandler(CodepalHandler):
         kernel = await self.app.kernel_context.facts(body.kernel_id, wait=False)
         request = completion_request(
             body.core_cells(), body.cell_index, cursor, body.language, body.path,
-            tab_size=body.tab_size, insert_spaces=body.insert_spaces, kernel=kernel,
+            tab_size=body.tab_size, insert_spaces=body.insert_spaces, kernel=kernel, invoked=body.invoked,
         )
         # Latest wins per notebook: a newer request for the same notebook supersedes this one.
         completion = await self.cancellable(self.assistant.complete(request, key=f"jupyter:{body.path}"))

@@ -55,6 +55,7 @@ class CompleteIn(NotebookIn):
     offset: int = Field(ge=0)  # UTF-16 units into the current cell
     tab_size: int = Field(4, ge=1, le=16)
     insert_spaces: bool = True
+    invoked: bool = False  # asked for by the user, not typed: not debounced
 
 
 class ExplainIn(NotebookIn):

@@ -110,7 +110,7 @@ export async function getStatus(): Promise<IStatus> {
 }
 
 export async function complete(
-  body: INotebookBody & { offset: number },
+  body: INotebookBody & { offset: number; invoked: boolean },
   signal: AbortSignal
 ): Promise<ICompleteAnswer> {
   return (await (await send('complete', body, signal)).json()) as ICompleteAnswer;

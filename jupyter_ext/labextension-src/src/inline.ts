@@ -9,6 +9,7 @@ import type {
   IInlineCompletionList,
   IInlineCompletionProvider
 } from '@jupyterlab/completer';
+import { InlineCompletionTriggerKind } from '@jupyterlab/completer';
 import { NotebookPanel } from '@jupyterlab/notebook';
 
 import { complete, notebookBody } from './api';
@@ -36,7 +37,9 @@ export class CodepalInlineProvider implements IInlineCompletionProvider {
       return { items: [] };
     }
     try {
-      const body = { ...notebookBody(panel, notebook.activeCellIndex), offset: request.offset };
+      // Asked for explicitly (Alt+\): the server answers at once instead of waiting as for typing.
+      const invoked = context.triggerKind === InlineCompletionTriggerKind.Invoke;
+      const body = { ...notebookBody(panel, notebook.activeCellIndex), offset: request.offset, invoked };
       const answer = await complete(body, abort.signal);
       const suggestion = answer.completion;
       if (!suggestion || abort.signal.aborted) {
