@@ -17,7 +17,7 @@ import {
 
 import { type LaunchPlan, resolveLaunch } from "./launch";
 import { machineProbes } from "./probes";
-import { crashMessage, LineTail, RestartPolicy } from "./restart";
+import { connectionErrorAction, crashMessage, LineTail, RestartPolicy } from "./restart";
 import { StderrLevels } from "./serverLog";
 import { serverSettingKeys, toServerOptions } from "./settings";
 import { type EngineStatus, parseEngineStatus, type ServerState } from "./status";
@@ -167,8 +167,16 @@ export class ServerManager implements vscode.Disposable {
             errorHandler: {
                 error: (error, _message, count) => {
                     this.channel.error(`connection error: ${error.message}`);
-                    const action = count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown;
-                    return { action, handled: true };
+                    if (connectionErrorAction(error, count) === "continue") {
+                        return { action: ErrorAction.Continue, handled: true };
+                    }
+                    // The client stops itself, and a stop is not a close: closed() will not run, so say here
+                    // that the server is gone (else the status bar would only say "down").
+                    if (this.client !== undefined && this.state !== "failed") {
+                        this.fail(`codepal: the connection to the language server (${plan.command}) failed: ${error.message}. ` +
+                            `It was stopped; restart the server, and if this repeats, see codepal's log.`);
+                    }
+                    return { action: ErrorAction.Shutdown, handled: true };
                 },
                 closed: () => {
                     const decision = this.policy.recordCrash();
