@@ -29,6 +29,20 @@ function lines(input: NodeJS.ReadableStream, onLine: (line: string) => void): vo
     readline.createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 }).on("line", onLine);
 }
 
+/**
+ * vscode-languageclient shows some errors as notifications whatever the options say ("force"): when a
+ * server dies while it starts, "couldn't create connection to server" and "Restarting server failed" at
+ * each attempt. Once this extension has said itself why the server is down and what to do (state
+ * "failed"), those generic ones only push its message out of view; they still go to the log.
+ */
+class CodepalLanguageClient extends LanguageClient {
+    quiet: (() => boolean) | undefined; // set after construction
+
+    override error(message: string, data?: unknown, showNotification: boolean | "force" = true): void {
+        super.error(message, data, this.quiet?.() === true ? false : showNotification);
+    }
+}
+
 export class ServerManager implements vscode.Disposable {
     private client: LanguageClient | undefined;
     private readonly policy = new RestartPolicy(3, 3 * 60 * 1000);
@@ -99,12 +113,13 @@ export class ServerManager implements vscode.Disposable {
             return;
         }
         this.channel.info(`starting: ${plan.command} ${plan.args.join(" ")} (from ${plan.source})`);
-        const client = new LanguageClient(
+        const client = new CodepalLanguageClient(
             "codepal",
             "codepal",
             { command: plan.command, args: plan.args, transport: TransportKind.stdio, options: { env: process.env } },
             this.clientOptions(plan),
         );
+        client.quiet = () => this.client === client && this.state === "failed";
         // Explain and Fix results are shown by this extension (a preview, notifications): the server then
         // only returns them instead of opening a markdown file or sending window/showMessage.
         client.registerFeature({
@@ -126,7 +141,9 @@ export class ServerManager implements vscode.Disposable {
         try {
             await client.start();
         } catch (error) {
-            if (this.client === client && this.state !== "failed") {
+            // "restarting": the server died while it started and closed() has it in hand (the policy
+            // restarts it, or fail() says it will not be).
+            if (this.client === client && this.state !== "failed" && this.state !== "restarting") {
                 const tail = this.lastOutput();
                 const why = error instanceof Error ? error.message : String(error);
                 this.fail(`codepal: the language server (${plan.command}) did not start: ${why}. ` +

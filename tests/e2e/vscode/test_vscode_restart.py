@@ -87,3 +87,36 @@ def test_restarts_after_crashes_then_gives_an_actionable_error(no_engine: tuple[
         toast.first.get_by_role("button", name="Restart server").click()
         back = wait_until(partial(_restarted, page, state_dir, [], since), 90)
         assert back, f"not restarted by the button: {_why(server, page)}"
+
+
+def test_a_server_that_dies_while_starting_ends_with_the_actionable_error(tmp_path: Path) -> None:
+    """A codepal that imports but whose server dies at start (a broken install): the restarts fail the same
+    way, and the one message left in view says what happened and what to do. vscode-languageclient's own
+    errors for each failed start ("couldn't create connection to server", "Restarting server failed") are
+    forced notifications, which pushed this message out of view."""
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    # The injected fault: the real interpreter for everything (the extension's `import codepal` probe
+    # included) but the language server, which writes an error and exits while it is being initialized.
+    python = tmp_path / "python"
+    python.write_text('#!/bin/sh\ncase "$*" in *"-m codepal lsp"*) echo "RuntimeError: broken at start" >&2; '
+                      f'sleep 0.3; exit 1;; esac\nexec {REPO / ".venv" / "bin" / "python"} "$@"\n')
+    python.chmod(0o755)
+    with prepared_code_server(tmp_path / "code-server", state_dir, ARTIFACTS, "restart-at-start") as server:
+        settings = server.user_data / "User" / "settings.json"
+        settings.write_text(settings.read_text().replace(str(REPO / ".venv" / "bin" / "python"), str(python)))
+        workspace = tmp_path / "workspace"
+        workspace.mkdir()
+        server.start(workspace)
+        with browser_page(ARTIFACTS) as page:
+            page.goto(server.url(workspace))
+            record_status(page)
+            assert wait_until(lambda: status_of(page) == "codepal: crashed", 90), _why(server, page)
+            toast = page.locator(".notification-toast", has_text="will not be restarted")
+            toast.first.wait_for(timeout=10_000)
+            time.sleep(1)  # any notification that would follow it
+            page.screenshot(path=str(ARTIFACTS / "08-crashed-at-start.png"))
+            assert toast.first.is_visible(), page.locator(".notification-toast").all_inner_texts()
+            text = toast.first.inner_text()
+            assert "stopped 4 times" in text and "RuntimeError: broken at start" in text, text
+            assert "codepal.pythonPath" in text
