@@ -17,7 +17,7 @@ import {
 
 import { type LaunchPlan, resolveLaunch } from "./launch";
 import { machineProbes } from "./probes";
-import { crashMessage, LineTail, RestartPolicy } from "./restart";
+import { connectionErrorAction, crashMessage, LineTail, RestartPolicy } from "./restart";
 import { StderrLevels } from "./serverLog";
 import { serverSettingKeys, toServerOptions } from "./settings";
 import { type EngineStatus, parseEngineStatus, type ServerState } from "./status";
@@ -27,6 +27,20 @@ export type CommandRoute = (args: unknown[]) => Promise<unknown>;
 
 function lines(input: NodeJS.ReadableStream, onLine: (line: string) => void): void {
     readline.createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 }).on("line", onLine);
+}
+
+/**
+ * vscode-languageclient shows some errors as notifications whatever the options say ("force"): when a
+ * server dies while it starts, "couldn't create connection to server" and "Restarting server failed" at
+ * each attempt. Once this extension has said itself why the server is down and what to do (state
+ * "failed"), those generic ones only push its message out of view; they still go to the log.
+ */
+class CodepalLanguageClient extends LanguageClient {
+    quiet: (() => boolean) | undefined; // set after construction
+
+    override error(message: string, data?: unknown, showNotification: boolean | "force" = true): void {
+        super.error(message, data, this.quiet?.() === true ? false : showNotification);
+    }
 }
 
 export class ServerManager implements vscode.Disposable {
@@ -99,12 +113,13 @@ export class ServerManager implements vscode.Disposable {
             return;
         }
         this.channel.info(`starting: ${plan.command} ${plan.args.join(" ")} (from ${plan.source})`);
-        const client = new LanguageClient(
+        const client = new CodepalLanguageClient(
             "codepal",
             "codepal",
             { command: plan.command, args: plan.args, transport: TransportKind.stdio, options: { env: process.env } },
             this.clientOptions(plan),
         );
+        client.quiet = () => this.client === client && this.state === "failed";
         // Explain and Fix results are shown by this extension (a preview, notifications): the server then
         // only returns them instead of opening a markdown file or sending window/showMessage.
         client.registerFeature({
@@ -126,7 +141,9 @@ export class ServerManager implements vscode.Disposable {
         try {
             await client.start();
         } catch (error) {
-            if (this.client === client && this.state !== "failed") {
+            // "restarting": the server died while it started and closed() has it in hand (the policy
+            // restarts it, or fail() says it will not be).
+            if (this.client === client && this.state !== "failed" && this.state !== "restarting") {
                 const tail = this.lastOutput();
                 const why = error instanceof Error ? error.message : String(error);
                 this.fail(`codepal: the language server (${plan.command}) did not start: ${why}. ` +
@@ -167,8 +184,16 @@ export class ServerManager implements vscode.Disposable {
             errorHandler: {
                 error: (error, _message, count) => {
                     this.channel.error(`connection error: ${error.message}`);
-                    const action = count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown;
-                    return { action, handled: true };
+                    if (connectionErrorAction(error, count) === "continue") {
+                        return { action: ErrorAction.Continue, handled: true };
+                    }
+                    // The client stops itself, and a stop is not a close: closed() will not run, so say here
+                    // that the server is gone (else the status bar would only say "down").
+                    if (this.client !== undefined && this.state !== "failed") {
+                        this.fail(`codepal: the connection to the language server (${plan.command}) failed: ${error.message}. ` +
+                            `It was stopped; restart the server, and if this repeats, see codepal's log.`);
+                    }
+                    return { action: ErrorAction.Shutdown, handled: true };
                 },
                 closed: () => {
                     const decision = this.policy.recordCrash();

@@ -29,6 +29,29 @@ export class RestartPolicy {
     }
 }
 
+/** Error codes of a write to a server whose end of the pipe is gone: it has died (or is dying). */
+const BROKEN_PIPE = new Set(["EPIPE", "ECONNRESET", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]);
+
+/**
+ * What to do about an error on the connection to the server (vscode-languageclient's errorHandler.error).
+ *
+ * A write to a server that has just died (a notification such as `$/setTrace`, sent on any configuration
+ * change, or an answer to its last request) fails with EPIPE before the client has read the end of the
+ * server's output. The write stream's error comes without a count, which vscode-languageclient's own rule
+ * (and ours before) answers with "shut down": the client then stops itself, the close that follows counts
+ * as a stop it asked for, `closed()` is never called and the server is never restarted (the status bar
+ * just says "down"). A broken pipe therefore continues: the close follows and the restart policy decides.
+ * Other errors: up to 3 in a row continue, as vscode-languageclient does; beyond that, or a read error
+ * (no count: the server's output is not the protocol), the connection is shut down.
+ */
+export function connectionErrorAction(error: Error, count: number | undefined): "continue" | "shutdown" {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && BROKEN_PIPE.has(code)) {
+        return "continue";
+    }
+    return count !== undefined && count <= 3 ? "continue" : "shutdown";
+}
+
 /** The last lines written to the server's log (its stderr included), for error messages. */
 export class LineTail {
     private lines: string[] = [];

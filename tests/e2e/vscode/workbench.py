@@ -69,6 +69,34 @@ def status_of(page: Any) -> str | None:
     return items.first.get_attribute("aria-label") if items.count() else None
 
 
+# Every label the status item takes, recorded in the page as it changes. The DOM trails the extension
+# host: right after a crash it may still read the old server's "codepal: down" while the new server is
+# being started, so a label read once cannot tell the new server's state from the old one's.
+_RECORD_STATUS = """(selector) => {
+    if (window.__codepalStatus !== undefined) { return; }
+    const seen = window.__codepalStatus = [];
+    const read = () => {
+        const item = document.querySelector(selector);
+        const label = item === null ? null : item.getAttribute("aria-label");
+        if (seen.length === 0 || seen[seen.length - 1] !== label) { seen.push(label); }
+    };
+    new MutationObserver(read).observe(document.querySelector(".statusbar"),
+        { subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"] });
+    read();
+}"""
+
+
+def record_status(page: Any) -> None:
+    """Start recording the status item's labels (once the status bar is shown); see `status_history`."""
+    page.locator(".statusbar").wait_for(timeout=60_000)
+    page.evaluate(_RECORD_STATUS, STATUS)
+
+
+def status_history(page: Any) -> list[str | None]:
+    """The labels the status item took since `record_status`, oldest first, without repeats."""
+    return list(page.evaluate("() => window.__codepalStatus.slice()"))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
