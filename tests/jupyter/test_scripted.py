@@ -93,7 +93,7 @@ async def test_a_completion_the_user_asked_for_is_not_taken_for_typing(
     """JupyterLab's Alt+\\ (trigger kind Invoke) sends `invoked`: asked back to back, such requests must not
     teach the server a typing rhythm and then wait out its debounce; typed ones as close together do."""
     base = (await wait_ready(jp_fetch))["completions"]["debounce_ms"]
-    fake_openai.default = Behaviour(chunks=["per()"], first_delay_s=0.15)
+    fake_openai.default = Behaviour(chunks=["per()"], first_delay_s=0.05)
 
     def at(n: int) -> dict[str, Any]:  # a new cell text each time: no answer comes from the cache
         cell = f"s = 'a'; t{n} = s.up"
@@ -104,7 +104,7 @@ async def test_a_completion_the_user_asked_for_is_not_taken_for_typing(
     assert (await wait_ready(jp_fetch))["completions"]["debounce_ms"] == base
     for n in range(5, 10):
         assert (await post(jp_fetch, "complete", at(n))).code == 200
-    assert (await wait_ready(jp_fetch))["completions"]["debounce_ms"] > max(base, 150)
+    assert (await wait_ready(jp_fetch))["completions"]["debounce_ms"] > max(base, 100)
 
 
 async def test_a_browser_that_goes_away_stops_the_generation(
