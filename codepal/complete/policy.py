@@ -71,8 +71,7 @@ class LatestWins:
         self._gap_dev += _SMOOTHING * (abs(gap - mean) - self._gap_dev)
         self._gap_mean = mean + _SMOOTHING * (gap - mean)
 
-    async def run(self, key: str, work: Callable[[], Awaitable[T]], debounce: bool = True,
-                  keystroke: bool = True) -> T | None:
+    async def run(self, key: str, work: Callable[[], Awaitable[T]], keystroke: bool = True) -> T | None:
         """Run `work` after the debounce; None when a newer call for `key` superseded this one. A call
         that is no `keystroke` (the user asked explicitly) neither waits nor teaches the typing rhythm:
         requests asked back to back would otherwise read as fast typing and each wait out a debounce.
@@ -84,7 +83,7 @@ class LatestWins:
         if keystroke:
             self._note_keystroke(key, time.monotonic())
         self.cancel(key)
-        delay = self.debounce_for(key) if debounce and keystroke else 0.0
+        delay = self.debounce_for(key) if keystroke else 0.0
         # The caller waits on `answer`, not on the inner task: cancelling the caller cancels only
         # `answer` (as `asyncio.shield` would), and the work's result reaches it in the inner task's
         # last step, two event-loop iterations sooner than through the task's done-callbacks and a

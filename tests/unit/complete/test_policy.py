@@ -21,9 +21,9 @@ async def test_a_newer_request_for_the_same_key_supersedes_the_older() -> None:
     async def fast() -> str:
         return "new"
 
-    older = asyncio.ensure_future(policy.run("doc", slow, debounce=False))
+    older = asyncio.ensure_future(policy.run("doc", slow, keystroke=False))
     await started.wait()
-    assert await policy.run("doc", fast, debounce=False) == "new"
+    assert await policy.run("doc", fast, keystroke=False) == "new"
     assert await older is None
     assert policy.cancelled == 1
 
@@ -51,7 +51,7 @@ async def test_a_cancelled_caller_ends_cancelled_and_its_work_stops() -> None:
             stopped.set()
         return "never"
 
-    caller = asyncio.ensure_future(policy.run("doc", endless, debounce=False))
+    caller = asyncio.ensure_future(policy.run("doc", endless, keystroke=False))
     await started.wait()
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -72,7 +72,7 @@ async def test_a_cancelled_caller_ends_cancelled_even_when_its_work_swallows_the
             return "finished anyway"  # as a library that eats the cancel while closing a stream would
         return "never"
 
-    caller = asyncio.ensure_future(policy.run("doc", stubborn, debounce=False))
+    caller = asyncio.ensure_future(policy.run("doc", stubborn, keystroke=False))
     await started.wait()
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -127,7 +127,7 @@ async def test_kept_work_outlives_its_callers_cancel_and_a_newer_request_still_s
         await release.wait()
         return "answer"
 
-    caller = asyncio.ensure_future(policy.run("doc", streaming, debounce=False))
+    caller = asyncio.ensure_future(policy.run("doc", streaming, keystroke=False))
     await started.wait()
     assert policy.keep("doc") and not policy.keep("other")
     kept = policy.running("doc")
@@ -140,7 +140,7 @@ async def test_kept_work_outlives_its_callers_cancel_and_a_newer_request_still_s
 
     release.clear()
     started.clear()
-    caller = asyncio.ensure_future(policy.run("doc", streaming, debounce=False))
+    caller = asyncio.ensure_future(policy.run("doc", streaming, keystroke=False))
     await started.wait()
     policy.keep("doc")
     kept = policy.running("doc")
@@ -148,7 +148,7 @@ async def test_kept_work_outlives_its_callers_cancel_and_a_newer_request_still_s
     async def fresh() -> str:
         return "new"
 
-    assert await policy.run("doc", fresh, debounce=False) == "new"  # a newer request needs the model
+    assert await policy.run("doc", fresh, keystroke=False) == "new"  # a newer request needs the model
     assert kept is not None and kept.cancelled() and await caller is None
 
 
@@ -167,7 +167,7 @@ async def test_work_is_cancelled_once_so_its_clean_up_runs_to_the_end() -> None:
             cleaned.set()
         return "never"
 
-    caller = asyncio.ensure_future(policy.run("doc", streaming, debounce=False))
+    caller = asyncio.ensure_future(policy.run("doc", streaming, keystroke=False))
     await started.wait()
     policy.cancel("doc")  # the edit
     await asyncio.sleep(0)  # the work is in its clean-up now
@@ -185,7 +185,7 @@ async def test_the_caller_resumes_in_the_loop_iteration_after_the_work_ends() ->
     async def work() -> str:
         return "answer"
 
-    caller = asyncio.ensure_future(policy.run("doc", work, debounce=False))
+    caller = asyncio.ensure_future(policy.run("doc", work, keystroke=False))
     for _ in range(3):  # the caller starts the work; the work ends; the caller resumes
         await asyncio.sleep(0)
     assert caller.done() and caller.result() == "answer"
@@ -198,7 +198,7 @@ async def test_a_failure_of_the_work_reaches_the_caller() -> None:
         raise ValueError("broken")
 
     with pytest.raises(ValueError, match="broken"):
-        await policy.run("doc", work, debounce=False)
+        await policy.run("doc", work, keystroke=False)
 
 
 async def test_an_explicit_request_neither_waits_nor_teaches_the_rhythm() -> None:
