@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from codepal.complete.postprocess.lexer import BLOCK, CODE, Style
 
@@ -71,8 +72,26 @@ def in_prose(frames: list[str], style: Style) -> int:
     return -1
 
 
+@cache
+def _plain_runs(style: Style) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Runs of characters that only move `walk` on, in code, in a string and in a comment: skipped in
+    one step instead of one character at a time (the walk is most of post-processing's time)."""
+    brackets = "([{)]}"
+    quotes = "".join({quote[0] for quote in style.quotes})
+    code = brackets + quotes + style.line_comment[0] + ("/" if style.block_comment else "") + (
+        "'" if style.char_literal_quote else "")
+    string = "\\\n{$" + quotes
+    comment = brackets + "\n*"
+
+    def run_of_others(special: str) -> re.Pattern[str]:
+        return re.compile("[^" + "".join(sorted({re.escape(ch) for ch in special})) + "]+")
+
+    return run_of_others(code), run_of_others(string), run_of_others(comment)
+
+
 def walk(text: str, style: Style, frames: list[str]) -> Walk:
     """Walk `text` from `frames` (not modified)."""
+    code_run, string_run, comment_run = _plain_runs(style)
     out = Walk(list(frames))
     stack = out.frames
     floor = len(stack)  # frames below this index were open before the text
@@ -89,6 +108,10 @@ def walk(text: str, style: Style, frames: list[str]) -> Walk:
         ch = text[i]
         top = stack[-1] if stack else ""
         if top and is_string(top, style):
+            plain = string_run.match(text, i)
+            if plain is not None:
+                i = plain.end()
+                continue
             delim = _delimiter(top)
             if ch == "\\" and delim not in style.raw:
                 i += 2
@@ -115,6 +138,10 @@ def walk(text: str, style: Style, frames: list[str]) -> Walk:
             continue
         comment = in_prose(stack, style)
         if comment >= 0:
+            plain = comment_run.match(text, i)
+            if plain is not None:
+                i = plain.end()
+                continue
             kind = stack[comment]
             end = "\n" if kind == style.line_comment else "*/"
             if text.startswith(end, i):
@@ -132,6 +159,10 @@ def walk(text: str, style: Style, frames: list[str]) -> Walk:
                 i += 1
             continue
         # code (at top level, inside brackets or inside an interpolation)
+        plain = code_run.match(text, i)
+        if plain is not None:
+            i = plain.end()
+            continue
         if text.startswith(style.line_comment, i):
             stack.append(style.line_comment)
             i += len(style.line_comment)
