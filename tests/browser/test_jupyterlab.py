@@ -1,4 +1,5 @@
-"""JupyterLab in headless Chromium: "Fix this error" end to end, cancel, Explain, and ghost text.
+"""JupyterLab in headless Chromium: "Fix this error" end to end, cancel, Explain, and ghost text, typed
+and asked for with Alt+\\ (sent to the server as invoked).
 
 A real JupyterLab (loopback, random port, token) with the codepal extensions talks to a fake model server
 scripted with a real fix for a NameError; Debian's chromium is driven by Playwright (never downloaded).
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.flow import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, KERNEL_IDLE, SETTINGS, SOURCE_OF
+from tests.browser.flow import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, KERNEL_IDLE, SETTINGS, SOURCE_OF, browser
 from tests.browser.lab import Lab, RoutedFake, notebook, start_lab
 from tests.support.fake_openai import Behaviour
 
@@ -161,3 +162,93 @@ def test_fix_this_error_apply_undo_cancel_explain_and_ghost_text(lab: Lab, fake:
             print("screenshots:", *map(str, shots), sep="\n  ")
             context.close()
     shutil.copy(lab.log, ARTIFACTS / "jupyterlab.log")
+
+
+COMPLETE_ROUTE = "/codepal/complete"  # inline.ts → api.ts `complete`; jupyter_ext/handlers.py CompleteHandler
+ACTIVE_SOURCE = "() => window.jupyterapp.shell.currentWidget.content.activeCell.model.sharedModel.getSource()"
+GHOST_HAS = "t => { const g = document.querySelector('.jp-GhostText'); return !!g && g.textContent.includes(t); }"
+TYPED = "import math\nradius = 2.0\narea = math.p"
+TYPED_ANSWER = "i * radius ** 2"
+INVOKED_ANSWER = "print(round(area, 2))"
+
+
+def test_alt_backslash_sends_an_invoked_request_and_typing_does_not(lab: Lab, fake: RoutedFake,
+                                                                      tmp_path: Path) -> None:
+    """Typing sends automatic requests (`invoked: false`); JupyterLab's `inline-completer:invoke` key (Alt+\\,
+    the default of @jupyterlab/completer-extension's inline-completer shortcuts) on an empty line, where
+    JupyterLab never asks on its own, sends one with `invoked: true`, whose answer shows as ghost text and
+    Tab accepts."""
+    from playwright.sync_api import Request
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    sent: list[dict[str, object]] = []  # the bodies sent to the completion route, in order
+    in_flight: set[Request] = set()
+
+    def is_complete(request: Request) -> bool:
+        return request.method == "POST" and request.url.split("?")[0].endswith(COMPLETE_ROUTE)
+
+    def on_request(request: Request) -> None:
+        if is_complete(request):
+            sent.append(request.post_data_json)
+            in_flight.add(request)
+
+    fake.completion = Behaviour(chunks=[TYPED_ANSWER])
+    with browser(tmp_path / "profile") as context:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("request", on_request)
+        page.on("requestfinished", lambda request: in_flight.discard(request))
+        # an automatic request aborted by the next keystroke
+        page.on("requestfailed", lambda request: in_flight.discard(request))
+        try:
+            page.goto(f"{lab.url}lab/tree/shopping.ipynb?token={lab.token}")
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell >> nth=2", timeout=60_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+            page.wait_for_selector(".jp-codepal-StatusItem[data-state='ready']", timeout=30_000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:insert-cell-below')")
+            page.keyboard.press("Enter")  # edit mode
+
+            page.keyboard.type(TYPED, delay=40)
+            page.wait_for_function(GHOST_HAS, arg=TYPED_ANSWER, timeout=30_000)
+            typed = list(sent)
+            assert typed, "typing sent no completion request"
+            assert all(body["invoked"] is False for body in typed), typed
+            page.keyboard.press("Tab")
+            accepted = f"{TYPED}{TYPED_ANSWER}"
+            page.wait_for_function(f"() => ({ACTIVE_SOURCE})() === {json.dumps(accepted)}", timeout=10_000)
+
+            # A new, empty line: JupyterLab asks on its own only after non-blank text, so nothing has answered
+            # here. Past JupyterLab's 150 ms wait, any request the accepted text started has been sent; it
+            # must end before the key is pressed.
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(500)
+            deadline = time.monotonic() + 15
+            while in_flight:
+                assert time.monotonic() < deadline, "the typing's completion requests did not end"
+                page.wait_for_timeout(100)
+            assert all(body["invoked"] is False for body in sent), sent
+            before = len(sent)
+            fake.completion = Behaviour(chunks=[INVOKED_ANSWER])
+            try:
+                with page.expect_request(lambda r: is_complete(r) and r.post_data_json.get("invoked") is True,
+                                         timeout=10_000) as invoked:
+                    page.keyboard.press("Alt+Backslash")
+            except PlaywrightTimeout:
+                pytest.fail(f"Alt+\\ sent no request with invoked: true; it sent {sent[before:]}")
+            body = invoked.value.post_data_json
+            assert body["offset"] == len(accepted) + 1, body  # the start of the new line (UTF-16 = str here)
+            page.wait_for_function(GHOST_HAS, arg=INVOKED_ANSWER, timeout=30_000)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "08-invoked-ghost-text.png"))
+            assert sent[before:] and all(b["invoked"] is True for b in sent[before:]), sent[before:]
+
+            page.keyboard.press("Tab")
+            final = f"{accepted}\n{INVOKED_ANSWER}"
+            page.wait_for_function(f"() => ({ACTIVE_SOURCE})() === {json.dumps(final)}", timeout=10_000)
+            assert not errors, errors
+        except Exception:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "invoke-failure.png"))
+            print(f"JupyterLab log: {lab.log}\nrequests sent: {sent}")
+            raise
