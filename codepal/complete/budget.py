@@ -181,7 +181,7 @@ class _PieceCounts:
     def _agrees_on_sample(self, tokenizer: Any, encode_many: Callable[[list[str]], list[int]]) -> bool:
         """Whether `token_split.SAMPLE`, whole and line by line, splits into the tokenizer's own pieces and their
         counts sum to its count of the text: Python's `re` and the tokenizer's Oniguruma could read a translated
-        split differently. One tokenizer call for the sample's pieces and texts together, ~2 ms in all."""
+        split differently. One tokenizer call for the sample's pieces and texts together; ~3 ms in all."""
         texts = sample_texts()
         split = tokenizer.pre_tokenizer.pre_tokenize_str
         for text in texts:

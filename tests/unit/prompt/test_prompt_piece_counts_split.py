@@ -5,7 +5,6 @@ the tokenizer's, and a split that Python would read differently is caught at loa
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from pathlib import Path
@@ -18,23 +17,12 @@ from tokenizers import Tokenizer
 
 from codepal.complete.budget import TokenizerFileCounter, _PieceCounts
 from codepal.complete.token_split import GPT2_REGEX, SAMPLE, compile_split, translate
+from tests.support.shaped_tokenizers import LLAMA3_ADDED, LLAMA3_REGEX, QWEN2_REGEX, R1_ADDED, SOURCE, shaped
 
 ROOT = Path(__file__).parents[3]
-SOURCE = ROOT / ".cache" / "test-model" / "tokenizer.json"
 CODE = (ROOT / "codepal" / "complete" / "budget.py").read_text(encoding="utf-8") + "".join(
     path.read_text(encoding="utf-8") for path in sorted((ROOT / "vscode-client" / "src").glob("*.ts")))
 
-QWEN2_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
-               r"|\s*[\r\n]+|\s+(?!\S)|\s+")
-LLAMA3_REGEX = QWEN2_REGEX.replace(r"|\p{N}|", r"|\p{N}{1,3}|")
-# DeepSeek-R1-Distill-Qwen's added tokens (and Qwen2's that the brief names).
-R1_ADDED = ["<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>", "<｜begin▁of▁sentence｜>", "<|EOT|>", "<think>",
-            "</think>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",
-            "<|image_pad|>", "<|video_pad|>", "<tool_call>", "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>",
-            "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<|endoftext|>", "<|im_start|>",
-            "<|im_end|>"]
-LLAMA3_ADDED = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>",
-                *(f"<|reserved_special_token_{n}|>" for n in range(251))]
 ASCII_ADDED = [token for token in R1_ADDED if token.isascii()]
 
 PRINTABLE = "".join(map(chr, range(0x20, 0x7F))) + "\t\n\r"
@@ -60,37 +48,10 @@ CODE_LIKE = st.one_of(
 )
 
 
-def shaped(regex: str | None, *, added: list[str], pre_tokenizer: dict[str, Any] | None = None,
-           **model: Any) -> dict[str, Any]:
-    """The test model's tokenizer.json with `Sequence[Split(regex), ByteLevel]` (or `pre_tokenizer`), NFC and
-    `added` appended to its added tokens."""
-    spec = copy.deepcopy(_source())
-    spec["normalizer"] = {"type": "NFC"}
-    spec["pre_tokenizer"] = pre_tokenizer or {"type": "Sequence", "pretokenizers": [
-        {"type": "Split", "pattern": {"Regex": regex}, "behavior": "Isolated", "invert": False},
-        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}]}
-    spec["post_processor"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False,
-                              "use_regex": False}
-    spec["model"].update(model)
-    present = {token["content"] for token in spec["added_tokens"]}
-    next_id = max([*spec["model"]["vocab"].values(), *(token["id"] for token in spec["added_tokens"])]) + 1
-    for content in added:
-        if content not in present:
-            spec["added_tokens"].append({"id": next_id, "content": content, "single_word": False, "lstrip": False,
-                                         "rstrip": False, "normalized": False, "special": True})
-            next_id += 1
-    return spec
-
-
-_SOURCE: list[dict[str, Any]] = []
-
-
-def _source() -> dict[str, Any]:
+@pytest.fixture(scope="module", autouse=True)
+def _test_model() -> None:
     if not SOURCE.is_file():
         pytest.skip("no test model (make test-setup builds it)")
-    if not _SOURCE:
-        _SOURCE.append(json.loads(SOURCE.read_text(encoding="utf-8")))
-    return _SOURCE[0]
 
 
 def counter_of(spec: dict[str, Any], folder: Path) -> tuple[TokenizerFileCounter, Tokenizer]:
