@@ -4,7 +4,9 @@ vLLM serves it with `--load-format dummy` (random weights, made on the GPU in a 
 without the real weights runs the same kernels, KV-cache size and batch shapes as the real model: the
 speed is the real model's, the text is gibberish. The tokenizer is a small one (the test model's, which
 has the R1 special tokens and chat template) padded with added word-like tokens to R1's vocabulary of
-151,936, so the embedding and output layers have their real size too.
+151,936, so the embedding and output layers have their real size too. The padding's words are not ASCII,
+so code (ASCII) never holds one and the language server counts its tokens by pieces, as it does with
+R1's own tokenizer (its 22 added tokens); ASCII padding made every count a whole encoding.
 
 Usage: python -m codepal.bench.shape_model BASE_TOKENIZER_DIR OUT_DIR
 """
@@ -29,10 +31,11 @@ R1_CONFIG: dict[str, Any] = {
     "use_sliding_window": False, "vocab_size": VOCAB_SIZE,
 }
 NOT_COPIED = {"config.json", "tokenizer.json"}  # and weights: the shape model has none
+PAD = "\u0175"  # ŵ: the padding tokens' first letter, a word character outside ASCII
 
 
 def padded_tokenizer(tokenizer: dict[str, Any], size: int = VOCAB_SIZE) -> dict[str, Any]:
-    """`tokenizer.json` with tokens `w4096`, `w4097`, … added until ids reach `size`.
+    """`tokenizer.json` with tokens `ŵ4096`, `ŵ4097`, … added until ids reach `size`.
 
     They are added tokens (matched in the text before BPE), so text made of them encodes back to the
     same ids: explain and fix send the model's thinking back in a second request, and tokens that BPE
@@ -42,7 +45,7 @@ def padded_tokenizer(tokenizer: dict[str, Any], size: int = VOCAB_SIZE) -> dict[
     taken = set(vocab.values()) | {int(t["id"]) for t in added}
     for token_id in range(size):
         if token_id not in taken:
-            content = f"w{token_id}" if f"w{token_id}" not in vocab else f"w_{token_id}"
+            content = f"{PAD}{token_id}" if f"{PAD}{token_id}" not in vocab else f"{PAD}_{token_id}"
             added.append({"id": token_id, "content": content, "single_word": False, "lstrip": False,
                           "rstrip": False, "normalized": False, "special": False})
     return tokenizer

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
+
+import pytest
 
 from codepal.complete.service import CompletionService
 from codepal.config import CompletionConfig, EngineConfig
@@ -68,3 +72,36 @@ def test_completion_requests_carry_the_served_models_stops(tmp_path: Path) -> No
     request = CompletionRequest("def f():\n    ", 13, "python")
     assert service.prepare(request, str(smol)).rendered.stop == ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     assert service.prepare(request, "some-remote-model").rendered.stop == PREFIX_STOPS[:4]
+
+
+def test_a_model_folder_copied_in_is_seen_after_the_refresh_time_off_the_requests_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import codepal.complete.service as service_module
+
+    monkeypatch.setattr(service_module, "SETUP_REFRESH_S", 0.05)
+    monkeypatch.setattr(service_module, "SETUP_LOOK_DELAY_S", 0.05)
+    service = CompletionService(CompletionConfig(), EngineConfig())
+    request = CompletionRequest("def f():\n    ", 13, "python")
+    smol_stops = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+
+    def stops(served: Path) -> list[str]:
+        return service.prepare(request, str(served)).rendered.stop
+
+    async def scenario(served: Path) -> list[list[str]]:
+        seen = [stops(served)]  # no folder there yet: the template's stops
+        model_folder(served, smol_stops, CHATML, True)  # the model is copied in
+        seen.append(stops(served))  # within the refresh time: what was found
+        await asyncio.sleep(0.08)
+        seen.append(stops(served))  # past it: still what was found, and the look is scheduled
+        await asyncio.sleep(0.1)
+        seen.append(stops(served))  # the look was taken while idle
+        return seen
+
+    assert asyncio.run(scenario(tmp_path / "a")) == [PREFIX_STOPS[:4]] * 3 + [smol_stops]
+    # Without an event loop (a script calling `prepare`), the look past the refresh time is taken at once.
+    served = tmp_path / "b"
+    assert stops(served) == PREFIX_STOPS[:4]
+    model_folder(served, smol_stops, CHATML, True)
+    time.sleep(0.06)
+    assert stops(served) == smol_stops
