@@ -124,9 +124,9 @@ _NOT_PLAIN = re.compile(r"[^\x20-\x7e\t\n\r]")
 _PIECE_ENTRIES = 1 << 16
 _LEARN_CHARS = 2048  # a slice of `learn`: ~0.3 ms with its new pieces on this machine's CPU
 _LEARN_BATCH = 256
-# Text holding an added token is encoded whole, found by one pattern of every added token; models have a few
-# dozen. Past this many the pattern costs more than the tokenizer (the GPU bench's shape model pads its
-# vocabulary with 148,000 added tokens: 3 ms a count), so such a tokenizer is not counted by pieces.
+# Text holding an added token is encoded whole, found by one pattern of every ASCII added token (the others
+# cannot be in text counted by pieces); models have a few dozen. Past this many the pattern costs more than the
+# tokenizer (148,000 ASCII added tokens: 3 ms a count), so such a tokenizer is not counted by pieces.
 _MAX_ADDED = 512
 
 
