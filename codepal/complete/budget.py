@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from codepal.complete.context import CompletionContext, Signature, with_changes
 from codepal.complete.prompt import Template, render
+from codepal.complete.token_split import sample_texts, split_of
 from codepal.errors import ContextTooLarge, ModelNotAvailable
 from codepal.text import split_lines
 from codepal.text.lines import LINE_BREAK
@@ -74,7 +75,7 @@ class TokenizerFileCounter:
         # on the calling thread (a batch of one is not spread over threads).
         fast = getattr(self._tokenizer, "encode_batch_fast", None)
         self._batch: Callable[..., list[Any]] | None = fast
-        self._pieces = _PieceCounts.of(self._tokenizer)
+        self._pieces = _PieceCounts.of(self._tokenizer, self._encode_many)
 
     def _encoded_length(self, text: str) -> int:
         if self._pieces is not None:
@@ -117,55 +118,88 @@ class TokenizerFileCounter:
         return tokens
 
 
-# GPT-2's pre-tokenizer split (`ByteLevel` with `use_regex`), its letters, digits and white space written
-# as the ASCII classes they are on text of printable ASCII, tabs and line breaks (`_NOT_PLAIN` finds the rest).
-_GPT2_SPLIT = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+")
+# Pieces are counted on text of printable ASCII, tabs and line breaks only: there the tokenizer's split is the
+# Python pattern `token_split` makes of it (`_NOT_PLAIN` finds the rest).
 _NOT_PLAIN = re.compile(r"[^\x20-\x7e\t\n\r]")
 _PIECE_ENTRIES = 1 << 16
 _LEARN_CHARS = 2048  # a slice of `learn`: ~0.3 ms with its new pieces on this machine's CPU
 _LEARN_BATCH = 256
-# Text holding an added token is encoded whole, found by one pattern of every added token; models have a few
-# dozen. Past this many the pattern costs more than the tokenizer (the GPU bench's shape model pads its
-# vocabulary with 148,000 added tokens: 3 ms a count), so such a tokenizer is not counted by pieces.
+# Text holding an added token is encoded whole, found by one pattern of every ASCII added token (the others
+# cannot be in text counted by pieces); models have a few dozen. Past this many the pattern costs more than the
+# tokenizer (148,000 ASCII added tokens: 3 ms a count), so such a tokenizer is not counted by pieces.
 _MAX_ADDED = 512
 
 
 class _PieceCounts:
     """Token counts summed over the pre-tokenizer's pieces, each piece's count remembered.
 
-    A byte-level BPE tokenizer without a normalizer encodes every piece of GPT-2's split on its own, so
-    the tokens of a text are the sum of its pieces' (exact, not an estimate). Code is made of few distinct
-    pieces (names, operators, indentation), so text never seen before (the cursor's line, the lines
-    near a cursor moved elsewhere) is counted from remembered pieces without calling the tokenizer: its
-    call costs ~12 µs warm and ~130 µs after an idle half second (measured on the test model's
-    tokenizer), most of a cold `prepare`'s time. Only for text of printable ASCII without added tokens;
-    `count` answers None for anything else (the caller encodes it whole)."""
+    A byte-level BPE tokenizer encodes every piece of its split on its own (GPT-2's split, or the regex of
+    Qwen2's and Llama-3's `Split`), so the tokens of a text are the sum of its pieces' (exact, not an
+    estimate). Code is made of few distinct pieces (names, operators, indentation), so text never seen before
+    (the cursor's line, the lines near a cursor moved elsewhere) is counted from remembered pieces without
+    calling the tokenizer: its call costs ~12 µs warm and ~130 µs after an idle half second (measured on the
+    test model's tokenizer), most of a cold `prepare`'s time. Only for text of printable ASCII without added
+    tokens; `count` answers None for anything else (the caller encodes it whole)."""
 
-    def __init__(self, added: re.Pattern[str] | None) -> None:
+    def __init__(self, split: re.Pattern[str], added: re.Pattern[str] | None) -> None:
+        self.split = split
+        self._findall = split.findall
         self._added = added
         self._known: dict[str, int] = {}
 
     @classmethod
-    def of(cls, tokenizer: Any) -> _PieceCounts | None:
-        """For a tokenizer whose encoding is its pieces' (byte-level, GPT-2 split, no normalizer), else None."""
+    def of(cls, tokenizer: Any, encode_many: Callable[[list[str]], list[int]]) -> _PieceCounts | None:
+        """For a tokenizer whose encoding is its pieces' (`token_split.split_of`, BPE without dropout) and whose
+        pieces and counts match its own on `token_split.SAMPLE`, else None."""
+        # The parts read one by one: the whole file as JSON (`to_str`) holds the vocabulary and merges (41 ms
+        # for SmolLM2's 49,152 tokens, more for larger vocabularies).
         try:
-            spec = json.loads(tokenizer.to_str())
+            parts = {name: _settings(getattr(tokenizer, name)) for name in ("normalizer", "pre_tokenizer")}
+            model = tokenizer.model
+            added_tokens = [token.content for token in tokenizer.get_added_tokens_decoder().values()]
         except Exception:  # an unusual tokenizer: encode whole
             return None
-        pre = spec.get("pre_tokenizer") or {}
-        model = spec.get("model") or {}
-        if (spec.get("normalizer") is not None or pre.get("type") != "ByteLevel" or not pre.get("use_regex")
-                or pre.get("add_prefix_space") or model.get("type") != "BPE" or model.get("dropout")):
+        split = split_of(parts)
+        if split is None or type(model).__name__ != "BPE" or getattr(model, "dropout", None):
             return None
-        contents = sorted({token["content"] for token in spec.get("added_tokens", []) if token.get("content")})
+        # Text with anything but printable ASCII is encoded whole, so only ASCII added tokens can be in the
+        # text counted by pieces (R1's own, `<｜User｜>` and the like, cannot).
+        contents = sorted({content for content in added_tokens if content and content.isascii()})
         if len(contents) > _MAX_ADDED:
             return None
         added = re.compile("|".join(map(re.escape, contents))) if contents else None
-        return cls(added)
+        pieces = cls(split, added)
+        try:
+            agrees = pieces._agrees_on_sample(tokenizer, encode_many)
+        except Exception:  # whatever goes wrong in the check (the tokenizer's own call included): encode whole
+            agrees = False
+        if not agrees:
+            log.info("the tokenizer's split read as %r splits or counts differently; encoding whole", split.pattern)
+            return None
+        return pieces
+
+    def _agrees_on_sample(self, tokenizer: Any, encode_many: Callable[[list[str]], list[int]]) -> bool:
+        """Whether `token_split.SAMPLE`, whole and line by line, splits into the tokenizer's own pieces and their
+        counts sum to its count of the text: Python's `re` and the tokenizer's Oniguruma could read a translated
+        split differently. One tokenizer call for the sample's pieces and texts together; ~3 ms in all."""
+        texts = sample_texts()
+        split = tokenizer.pre_tokenizer.pre_tokenize_str
+        for text in texts:
+            if self._findall(text) != [text[start:end] for _, (start, end) in split(text)]:
+                return False
+        pieces = sorted({piece for text in texts for piece in self._findall(text)})
+        counts = encode_many([*pieces, *texts])
+        self._known.update(zip(pieces, counts[: len(pieces)], strict=True))
+        whole = counts[len(pieces) :]
+        try:
+            return all(self.count(text, lambda piece: encode_many([piece])[0]) == tokens
+                       for text, tokens in zip(texts, whole, strict=True))
+        finally:  # the pieces known are the documents' (`learn`), not the sample's
+            self._known.clear()
 
     def learn(self, text: str, encode: Callable[[list[str]], list[int]]) -> None:
         known = self._known
-        new = [piece for piece in set(_GPT2_SPLIT.findall(text)) if piece not in known and piece.isascii()]
+        new = [piece for piece in set(self._findall(text)) if piece not in known and piece.isascii()]
         if len(known) + len(new) > _PIECE_ENTRIES:
             known.clear()
         for at in range(0, len(new), _LEARN_BATCH):
@@ -177,7 +211,7 @@ class _PieceCounts:
             return None
         if self._added is not None and self._added.search(text) is not None:
             return None
-        pieces = _GPT2_SPLIT.findall(text)
+        pieces = self._findall(text)
         known = self._known
         try:
             return sum(map(known.__getitem__, pieces))
@@ -192,6 +226,11 @@ class _PieceCounts:
                 tokens = known[piece] = encode(piece)
             total += tokens
         return total
+
+
+def _settings(part: Any) -> Any:
+    """A tokenizer part's settings as in `tokenizer.json` (its pickled state is that JSON), None for no part."""
+    return None if part is None else json.loads(part.__getstate__())
 
 
 def counter_for(model_dir: Path | str | None) -> TokenCounter:

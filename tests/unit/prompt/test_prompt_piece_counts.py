@@ -4,6 +4,7 @@ characters GPT-2's split treats specially, and after an idle `learn` of a docume
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codepal.bench.shape_model import padded_tokenizer
+from codepal.bench.shape_model import PAD, padded_tokenizer
 from codepal.complete.budget import TokenizerFileCounter
 from codepal.complete.service import CompletionService
 from codepal.config import CompletionConfig, EngineConfig
@@ -38,18 +39,27 @@ def test_the_local_tokenizers_are_counted_by_pieces(path: Path) -> None:
     assert TokenizerFileCounter(path)._pieces is not None
 
 
-def test_a_tokenizer_with_very_many_added_tokens_is_counted_whole(tmp_path: Path) -> None:
-    """The GPU bench's shape model: the test model's tokenizer padded with 148,000 added tokens. Matching
-    them cost 3 ms a count; such a tokenizer is counted by the tokenizer itself, exactly."""
+def test_the_gpu_shape_models_tokenizer_is_counted_by_pieces_and_many_ascii_added_tokens_whole(
+        tmp_path: Path) -> None:
+    """The GPU bench's shape model: the test model's tokenizer padded with 148,000 added tokens `ŵ4096`, ….
+    They are not ASCII, so code never holds one and counts go by pieces; the same padding in ASCII (`w4096`,
+    …) would have to be matched in every text (3 ms a count), so such a tokenizer is counted whole. Either way
+    the counts are exact."""
     source = CACHE / "test-model" / "tokenizer.json"
     if not source.is_file():
         pytest.skip("no test model")
     padded = padded_tokenizer(json.loads(source.read_text(encoding="utf-8")))
-    (tmp_path / "tokenizer.json").write_text(json.dumps(padded), encoding="utf-8")
-    counter = TokenizerFileCounter(tmp_path / "tokenizer.json")
-    assert counter._pieces is None
-    for text in (CODE[:600], "w5000 = w4097 + 1\n"):
-        assert counter.count(text) == counter._encode(text)
+    ascii_padded = copy.deepcopy(padded)
+    for token in ascii_padded["added_tokens"]:
+        token["content"] = token["content"].replace(PAD, "w")
+    for name, spec, by_pieces in (("shape", padded, True), ("ascii", ascii_padded, False)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "tokenizer.json").write_text(json.dumps(spec), encoding="utf-8")
+        counter = TokenizerFileCounter(tmp_path / name / "tokenizer.json")
+        assert (counter._pieces is not None) is by_pieces, name
+        for text in (CODE[:600], "w5000 = w4097 + 1\n", f"{PAD}5000 = {PAD}4097 + 1\n"):
+            assert counter.count(text) == counter._encode(text)
+    assert counter.count("w5000") == 1
 
 
 @given(pieces=st.lists(st.sampled_from(SPECIAL), max_size=30), start=st.integers(0, len(CODE)),
