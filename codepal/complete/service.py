@@ -231,9 +231,12 @@ class CompletionService:
         template = choose_template(configured_template, configured_model or model_name)
         model_dir = self.model_dir(configured_model or model_name)
         tokens = read_traits(model_dir).tokens if model_dir else None
-        if len(self._setups) > 8:
-            self._setups.clear()
-        found = self._setups[key] = (time.monotonic(), template, tuple(choose_stops(template.stop, tokens or None)))
+        found = (time.monotonic(), template, tuple(choose_stops(template.stop, tokens or None)))
+        # A look scheduled before the configuration changed read the new one: not kept under the old key.
+        if key[:3] == (self.config.template, self.config.model, self.engine_config.model):
+            if len(self._setups) > 8:
+                self._setups.clear()
+            self._setups[key] = found
         return found
 
     async def complete(self, request: CompletionRequest, client: ModelClient | None,

@@ -105,3 +105,28 @@ def test_a_model_folder_copied_in_is_seen_after_the_refresh_time_off_the_request
     model_folder(served, smol_stops, CHATML, True)
     time.sleep(0.06)
     assert stops(served) == smol_stops
+
+
+def test_a_look_scheduled_before_a_configuration_change_is_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import codepal.complete.service as service_module
+
+    monkeypatch.setattr(service_module, "SETUP_REFRESH_S", 0.0)
+    monkeypatch.setattr(service_module, "SETUP_LOOK_DELAY_S", 0.02)
+    request = CompletionRequest("def f():\n    ", 13, "python")
+
+    async def entries_after_the_look(change_config: bool) -> tuple[object, object]:
+        service = CompletionService(CompletionConfig(), EngineConfig())
+        service.prepare(request, "some-remote-model")
+        service.prepare(request, "some-remote-model")  # past the refresh time: a look is scheduled
+        (key, before), = service._setups.items()
+        if change_config:
+            service.update_config(CompletionConfig(), EngineConfig(model=str(tmp_path / "another")))
+        await asyncio.sleep(0.1)
+        return before, service._setups[key]
+
+    before, after = asyncio.run(entries_after_the_look(change_config=False))
+    assert after is not before  # the look ran and was kept
+    before, after = asyncio.run(entries_after_the_look(change_config=True))
+    assert after is before  # it ran after the change: the old key was left as it was
