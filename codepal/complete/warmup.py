@@ -19,6 +19,8 @@ Never at a keystroke's expense:
   an abort only between engine steps, a piece is about one step, and aborting it would lose its
   usage, which the benchmark needs to keep warm-up tokens apart from the completions' (blocks an
   aborted request had scheduled stay cached anyway: vLLM caches a block when it allocates it);
+* one piece at a time for the whole service: documents opened together (an editor restoring its tabs)
+  take turns, so a completion never waits behind a piece of each of them;
 * an edit while it warms lets it go on only through the pieces the edit left as they were (the lines
   above the edit are what the next completion there needs); the rest waits for the next pause;
 * only a document whose whole text fits the prompt window is warmed (a longer one's window moves
@@ -98,6 +100,9 @@ class CacheWarmer:
     _jobs: dict[str, _Job] = field(default_factory=dict)
     _warmed: dict[str, str] = field(default_factory=dict)  # uri → the last prompt warmed to its end
     _pieces: set[asyncio.Task[None]] = field(default_factory=set)
+    # Held from a piece's checks until its answer (not until its job's cancel): one piece in flight at a time.
+    # One a loop: a lock is bound to the loop it first waited on.
+    _lanes: dict[asyncio.AbstractEventLoop, asyncio.Lock] = field(default_factory=dict)
 
     def schedule(self, uri: str, prompt_of: PromptSource, delay: float) -> None:
         """Warm `uri` after `delay` s (0 on open) with the prompt `prompt_of()` renders then (None: not
@@ -152,24 +157,41 @@ class CacheWarmer:
         if self._warmed.get(uri) == prompt.text:
             return
         chars_per_token = len(prompt.text) / max(1, prompt.tokens)
+        lane = self._lane()
         for piece in pieces(prompt.text, self.piece_tokens(), chars_per_token):
-            job = self._jobs.get(uri)
-            if self.idle_s() == 0.0:  # a completion is at the model
-                self.stats.yielded += 1
-                if job is not None:
-                    job.again = True  # go on once the completion is done
-                return
-            if job is not None and job.again:  # edited meanwhile: a piece past the edit would be stale
-                current = await prompt_of()
-                if current is None or not current.text.startswith(piece):
-                    self.stats.stale += 1
-                    return  # warmed again after the pause, with the text as it is then
-            task = asyncio.ensure_future(self._send(piece, prompt.client, prompt.model))
-            self._pieces.add(task)
-            task.add_done_callback(self._pieces.discard)
+            await lane.acquire()  # the checks below are made once it is this piece's turn
+            sent = False
+            try:
+                job = self._jobs.get(uri)
+                if self.idle_s() == 0.0:  # a completion is at the model
+                    self.stats.yielded += 1
+                    if job is not None:
+                        job.again = True  # go on once the completion is done
+                    return
+                if job is not None and job.again:  # edited meanwhile: a piece past the edit would be stale
+                    current = await prompt_of()
+                    if current is None or not current.text.startswith(piece):
+                        self.stats.stale += 1
+                        return  # warmed again after the pause, with the text as it is then
+                task = asyncio.ensure_future(self._send(piece, prompt.client, prompt.model))
+                self._pieces.add(task)
+                task.add_done_callback(self._pieces.discard)
+                task.add_done_callback(lambda _: lane.release())
+                sent = True
+            finally:
+                if not sent:
+                    lane.release()
             await asyncio.shield(task)  # a cancelled job leaves the piece to finish (see the docstring)
         self._warmed[uri] = prompt.text
         self.stats.documents += 1
+
+    def _lane(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lane = self._lanes.get(loop)
+        if lane is None:
+            self._lanes.clear()  # (a closed loop's lock is of no use any more)
+            lane = self._lanes[loop] = asyncio.Lock()
+        return lane
 
     def piece_tokens(self) -> int:
         """Tokens a piece may add: `PIECE_S` of prefill at the measured rate."""

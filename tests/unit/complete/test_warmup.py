@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from hypothesis import given
@@ -14,8 +16,9 @@ from tokenizers import Tokenizer
 
 from codepal.bench.typist import sample_text, target_lines
 from codepal.client import ModelClient
+from codepal.client.http import TextChunk
 from codepal.complete.service import CompletionService
-from codepal.complete.warmup import CacheWarmer, WarmPrompt, pieces
+from codepal.complete.warmup import CacheWarmer, PromptSource, WarmPrompt, pieces
 from codepal.config import CompletionConfig, EngineConfig
 from codepal.text import split_lines
 from codepal.types import CompletionRequest
@@ -97,3 +100,79 @@ async def test_no_warm_up_is_sent_while_a_completion_is_at_the_model() -> None:
     assert warmer.stats.requests == 0 and not asked
     await warmer.close()
     await client.aclose()
+
+
+class _CountingServer:
+    """Stands in for the model client: each warm-up piece takes `seconds`; records the most in flight."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.in_flight = 0
+        self.most = 0
+        self.prompts: list[str] = []
+
+    async def stream_completion(self, prompt: str, **_: object) -> AsyncIterator[TextChunk]:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        self.prompts.append(prompt)
+        try:
+            await asyncio.sleep(self.seconds)
+            yield TextChunk("x", "length")
+            yield TextChunk("", None, 1, len(prompt) // 4, 0)
+        finally:
+            self.in_flight -= 1
+
+
+def _source(server: _CountingServer, text: str) -> PromptSource:
+    async def prompt_of() -> WarmPrompt:
+        return WarmPrompt(text, len(text) // 4, cast(ModelClient, server), None)
+    return prompt_of
+
+
+async def test_documents_opened_together_send_one_piece_at_a_time() -> None:
+    """An editor restoring five tabs: a completion must wait behind at most one piece, not one per document."""
+    server = _CountingServer(0.02)
+    warmer = CacheWarmer(idle_s=lambda: 10.0, completion_rate=lambda: None)
+    text = "".join(f"line_{i} = {i}\n" for i in range(400))  # several pieces at the unmeasured size
+    for n in range(5):
+        warmer.schedule(f"file:///tab{n}.py", _source(server, f"# tab{n}\n{text}"), 0.0)
+    async with asyncio.timeout(10):
+        while warmer.stats.documents < 5:
+            await asyncio.sleep(0.01)
+    assert server.most == 1
+    assert warmer.stats.requests == len(server.prompts) > 5
+    await warmer.close()
+
+
+async def test_a_closed_documents_piece_keeps_its_turn_until_it_ends() -> None:
+    """Closing a document leaves its piece to finish (see the module's docstring): the next document's first
+    piece starts after it, not beside it."""
+    server = _CountingServer(0.2)
+    warmer = CacheWarmer(idle_s=lambda: 10.0, completion_rate=lambda: None)
+    warmer.schedule("file:///a.py", _source(server, "a = 1\n"), 0.0)
+    async with asyncio.timeout(5):
+        while not server.in_flight:
+            await asyncio.sleep(0.005)
+    warmer.forget("file:///a.py")
+    warmer.schedule("file:///b.py", _source(server, "b = 2\n"), 0.0)
+    async with asyncio.timeout(5):
+        while warmer.stats.documents < 1:
+            await asyncio.sleep(0.01)
+    assert server.most == 1 and server.prompts == ["a = 1\n", "b = 2\n"]
+    await warmer.close()
+
+
+async def test_a_completion_that_starts_while_a_piece_waits_its_turn_stops_the_warm_up() -> None:
+    server = _CountingServer(0.1)
+    busy = False
+    warmer = CacheWarmer(idle_s=lambda: 0.0 if busy else 10.0, completion_rate=lambda: None)
+    warmer.schedule("file:///a.py", _source(server, "a = 1\n"), 0.0)
+    async with asyncio.timeout(5):
+        while not server.in_flight:
+            await asyncio.sleep(0.005)
+    warmer.schedule("file:///b.py", _source(server, "b = 2\n"), 0.0)
+    await asyncio.sleep(0.02)  # b waits for a's piece
+    busy = True  # a completion goes to the model meanwhile
+    await asyncio.sleep(0.2)
+    assert server.prompts == ["a = 1\n"] and warmer.stats.yielded == 1
+    await warmer.close()
