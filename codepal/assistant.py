@@ -37,6 +37,7 @@ class Assistant:
         self.config = config
         self.link = EngineLink(config, on_state=on_state, state_path=state_path)
         self.completions = CompletionService(config.completion, config.engine)
+        self.link.health.add_listener(self._engine_state)
         # Other open documents become context only from files inside these folders (none: never).
         self.workspace = Workspace(workspace_folders)
 
@@ -56,6 +57,12 @@ class Assistant:
         self.config = config
         self.link.update_config(config)
         self.completions.update_config(config.completion, config.engine)
+
+    def _engine_state(self, state: EngineState, _message: str) -> None:
+        # The served model is known now: its tokenizer loads before the first completion asks for it.
+        client = self.link.client
+        if state is EngineState.READY and client is not None and self.config.completion.enabled:
+            self.completions.preload(client.model)
 
     def _client(self) -> ModelClient:
         if not self.link.ready or self.link.client is None:
@@ -133,5 +140,6 @@ class Assistant:
                 # The wait before a typed request goes to the model, as learned from the user's rhythm.
                 "debounce_ms": round(self.completions.policy.debounce_for("") * 1000),
                 "warmup": self.completions.warmer.stats.as_dict(),
+                "token_counter": self.completions.counter_state(),
             },
         }

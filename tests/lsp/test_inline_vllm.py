@@ -49,6 +49,17 @@ async def test_capabilities(lsp: LanguageClient) -> None:
     print(f"{lsp.profile}: initialize took {lsp.initialize_ms:.0f} ms")  # type: ignore[attr-defined]
 
 
+async def test_the_tokenizer_loads_when_the_engine_is_ready_not_in_the_first_completion(lsp: LanguageClient) -> None:
+    """A vocabulary of 150,000 tokens takes up to 0.6 s to load: the first completion must not wait for it."""
+    deadline = time.monotonic() + 30
+    while (status := await _status(lsp))["completions"].get("token_counter") in (None, "loading"):
+        assert time.monotonic() < deadline, status["completions"].get("token_counter")
+        await asyncio.sleep(0.05)
+    # (These servers are not told the model's folder, so theirs is the estimate; the bench's load the file.)
+    assert status["completions"]["token_counter"] in ("HeuristicCounter", "TokenizerFileCounter")
+    assert status["completions"]["requests"] == 0
+
+
 async def test_completion_item_with_correct_range_on_emoji_and_cjk_lines(lsp: LanguageClient) -> None:
     found = None
     attempts = 0
