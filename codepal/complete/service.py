@@ -120,7 +120,9 @@ class CompletionService:
 
     def preload(self, served: str) -> None:
         """Load the served model's tokenizer on a thread now (the engine is ready), not in the first
-        completion: a vocabulary of 150,000 tokens takes 0.1-0.6 s to load, which that request waited for."""
+        completion: a vocabulary of 150,000 tokens takes 0.1-0.6 s to load, which that request waited for.
+        `tokenizers` holds the GIL while it reads the file, so the event loop still pauses that long, once,
+        here, where no completion has been asked yet."""
         wanted = (served, self.engine_config.model)
         if (self._counter is not None and self._counter_for == wanted) or (
                 self._loading is not None and self._loading[0] == wanted):
