@@ -241,7 +241,7 @@ def prefix_cache_totals(sessions: list[dict[str, Any]]) -> dict[str, Any]:
             "hit_rate_after_first": rate(later_hits, later_queries),
             **{f"warmup_{key}": int(total(f"warmup_{key}")) for key in (
                 "requests", "prompt_tokens", "cached_tokens", "prefilled_tokens", "generated_tokens",
-                "unaccounted", "yielded", "stale")}}
+                "unaccounted", "yielded", "stale", "cut_at_edit", "skipped")}}
 
 
 def _layout_scripts(plan: Plan) -> dict[str, Script]:

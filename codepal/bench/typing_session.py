@@ -218,6 +218,8 @@ def _figures(log: SessionLog, change: vm.Delta, before: dict[str, Any], after: d
         "warmup_unaccounted": warm.get("unaccounted", 0),
         "warmup_yielded": warm.get("yielded", 0),
         "warmup_stale": warm.get("stale", 0),
+        "warmup_cut_at_edit": warm.get("cut_at_edit", 0),
+        "warmup_skipped": warm.get("skipped", 0),
     }
 
 

@@ -21,8 +21,13 @@ Never at a keystroke's expense:
   aborted request had scheduled stay cached anyway: vLLM caches a block when it allocates it);
 * one piece at a time for the whole service: documents opened together (an editor restoring its tabs)
   take turns, so a completion never waits behind a piece of each of them;
-* an edit while it warms lets it go on only through the pieces the edit left as they were (the lines
-  above the edit are what the next completion there needs); the rest waits for the next pause;
+* an edit while it warms lets it go on only through the lines the edit left as they were (the lines
+  above the edit are what the next completion there needs): the piece that reaches past the edit is
+  cut back to the line before it and sent as the last one; the rest waits for the next pause;
+* what was sent before is not sent again: after an edit the pieces start at the first line that
+  differs from the last piece that went through (the blocks above it are cached), so a pause's
+  warm-up reaches the edited lines at once instead of re-reading the whole document first (about
+  40 ms a cached piece on this 2-core test bed; five or six of them before the edit);
 * only a document whose whole text fits the prompt window is warmed (a longer one's window moves
   with the cursor, so there is no one prompt to warm), and the same prompt is not warmed twice.
 
@@ -41,6 +46,7 @@ from dataclasses import dataclass, field
 
 from codepal.client import ModelClient
 from codepal.errors import CodepalError
+from codepal.text.common import common_prefix
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +70,8 @@ class WarmStats:
     too_large: int = 0  # documents not warmed: longer than the prompt window
     yielded: int = 0  # times a warm-up stopped between pieces for a completion
     stale: int = 0  # times it stopped at a piece the document's edits had made stale
+    cut_at_edit: int = 0  # of those, times the piece was cut back to the lines above the edit and sent
+    skipped: int = 0  # pieces not sent: their text went through before (its blocks are cached)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -99,6 +107,8 @@ class CacheWarmer:
     _rates: deque[float] = field(default_factory=lambda: deque(maxlen=8))  # warm-ups' prefill, tokens/s
     _jobs: dict[str, _Job] = field(default_factory=dict)
     _warmed: dict[str, str] = field(default_factory=dict)  # uri → the last prompt warmed to its end
+    # uri → the last piece that went through, and to which server: its blocks are in that server's cache.
+    _through: dict[str, tuple[ModelClient, str]] = field(default_factory=dict)
     _pieces: set[asyncio.Task[None]] = field(default_factory=set)
     # Held from a piece's checks until its answer (not until its job's cancel): one piece in flight at a time.
     # One a loop: a lock is bound to the loop it first waited on.
@@ -123,6 +133,7 @@ class CacheWarmer:
         if job is not None:
             job.task.cancel()
         self._warmed.pop(uri, None)
+        self._through.pop(uri, None)
 
     async def close(self) -> None:
         for uri in list(self._jobs):
@@ -157,8 +168,12 @@ class CacheWarmer:
         if self._warmed.get(uri) == prompt.text:
             return
         chars_per_token = len(prompt.text) / max(1, prompt.tokens)
+        done = self._cached_chars(uri, prompt)
+        if done:
+            self.stats.skipped += len(pieces(prompt.text[:done], self.piece_tokens(), chars_per_token))
         lane = self._lane()
-        for piece in pieces(prompt.text, self.piece_tokens(), chars_per_token):
+        for piece in pieces(prompt.text, self.piece_tokens(), chars_per_token, start=done):
+            last = False
             await lane.acquire()  # the checks below are made once it is this piece's turn
             sent = False
             try:
@@ -172,7 +187,12 @@ class CacheWarmer:
                     current = await prompt_of()
                     if current is None or not current.text.startswith(piece):
                         self.stats.stale += 1
-                        return  # warmed again after the pause, with the text as it is then
+                        # The lines above the edit are still the next completion's: sent if they add a block.
+                        piece = unchanged_lines(piece, current.text) if current is not None else ""
+                        if (len(piece) - done) / chars_per_token < MIN_PIECE_TOKENS:
+                            return  # warmed again after the pause, with the text as it is then
+                        self.stats.cut_at_edit += 1
+                        last = True
                 task = asyncio.ensure_future(self._send(piece, prompt.client, prompt.model))
                 self._pieces.add(task)
                 task.add_done_callback(self._pieces.discard)
@@ -182,8 +202,22 @@ class CacheWarmer:
                 if not sent:
                     lane.release()
             await asyncio.shield(task)  # a cancelled job leaves the piece to finish (see the docstring)
+            self._through[uri] = (prompt.client, piece)
+            done = len(piece)
+            if last:
+                return
         self._warmed[uri] = prompt.text
         self.stats.documents += 1
+
+    def _cached_chars(self, uri: str, prompt: WarmPrompt) -> int:
+        """How much of `prompt` the last piece that went through for `uri` (to the same server) already
+        holds: its lines that `prompt` starts with."""
+        through = self._through.get(uri)
+        if through is None or through[0] is not prompt.client:
+            return 0
+        if prompt.text.startswith(through[1]):
+            return len(through[1])
+        return len(unchanged_lines(through[1], prompt.text))
 
     def _lane(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -223,12 +257,14 @@ class CacheWarmer:
                     self._rates.append(new / max(first_at - started, 1e-3))
 
 
-def pieces(prompt: str, piece_tokens: int, chars_per_token: float) -> list[str]:
-    """Prefixes of `prompt`, each about `piece_tokens` longer than the one before, cut after a line break
-    (a cut inside a line could tokenize differently from the whole prompt); the last is `prompt`."""
+def pieces(prompt: str, piece_tokens: int, chars_per_token: float, start: int = 0) -> list[str]:
+    """Prefixes of `prompt` past its first `start` characters (already sent), each about `piece_tokens`
+    longer than the one before, cut after a line break (a cut inside a line could tokenize differently
+    from the whole prompt); the last is `prompt` (none when `start` reaches its end)."""
+    if start and start >= len(prompt):
+        return []
     step = max(1, int(piece_tokens * chars_per_token))
     out: list[str] = []
-    start = 0
     while len(prompt) - start > step:
         cut = prompt.rfind("\n", start + 1, start + step + 1)
         if cut < 0:
@@ -241,3 +277,10 @@ def pieces(prompt: str, piece_tokens: int, chars_per_token: float) -> list[str]:
         start = cut + 1
     out.append(prompt)
     return out
+
+
+def unchanged_lines(old: str, new: str) -> str:
+    """The whole lines `old` starts with that `new` starts with too (through the last line break before
+    the first character where they differ)."""
+    same = common_prefix(old, new)
+    return old if same == len(old) and old.endswith("\n") else old[: old.rfind("\n", 0, same) + 1]

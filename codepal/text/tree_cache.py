@@ -14,29 +14,7 @@ from dataclasses import dataclass
 from tree_sitter import Point, Tree
 
 from codepal.syntax import get_language, thread_parser
-
-
-def _common_prefix(a: bytes, b: bytes) -> int:
-    """Length of the common prefix; compares only bytes not yet known to match (O(len) total)."""
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    lo, hi = 0, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+from codepal.text.common import common_prefix, common_suffix
 
 
 def _point(source: bytes, offset: int, row: int | None = None) -> Point:
@@ -95,8 +73,8 @@ class TreeCache:
             changes = UNCHANGED
         elif entry is not None:
             old, tree = entry
-            start = _common_prefix(old, source)
-            same_tail = _common_suffix(old, source, min(len(old), len(source)) - start)
+            start = common_prefix(old, source)
+            same_tail = common_suffix(old, source, min(len(old), len(source)) - start)
             old_end, new_end = len(old) - same_tail, len(source) - same_tail
             # Rows are counted once up to the edit, then only across the replaced and the new part.
             row = source.count(b"\n", 0, start)

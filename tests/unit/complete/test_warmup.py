@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import cast
 
@@ -175,4 +175,85 @@ async def test_a_completion_that_starts_while_a_piece_waits_its_turn_stops_the_w
     busy = True  # a completion goes to the model meanwhile
     await asyncio.sleep(0.2)
     assert server.prompts == ["a = 1\n"] and warmer.stats.yielded == 1
+    await warmer.close()
+
+
+def _lines(count: int, name: str = "line") -> str:
+    return "".join(f"{name}_{i} = {i}\n" for i in range(count))
+
+
+def _warmer(idle_s: Callable[[], float] = lambda: 10.0) -> CacheWarmer:
+    """Pieces of 512 tokens whatever the stand-in server's speed (its instant answers would measure a
+    prefill rate that makes every document one piece)."""
+    warmer = CacheWarmer(idle_s=idle_s, completion_rate=lambda: None)
+    warmer.piece_tokens = lambda: 512  # type: ignore[method-assign]
+    return warmer
+
+
+async def _warmed(warmer: CacheWarmer, documents: int) -> None:
+    async with asyncio.timeout(10):
+        while warmer.stats.documents < documents:
+            await asyncio.sleep(0.005)
+
+
+async def test_after_an_edit_the_pieces_start_at_the_first_changed_line() -> None:
+    """What went through before is cached: a pause's warm-up goes straight to the edited lines instead of
+    re-reading the document from its top (each cached piece costs the engine a request)."""
+    server = _CountingServer(0.0)
+    warmer = _warmer()
+    top, bottom = _lines(300), _lines(40, "tail")
+    warmer.schedule("file:///a.py", _source(server, top + bottom), 0.0)
+    await _warmed(warmer, 1)
+    first = list(server.prompts)
+    assert len(first) >= 3 and first[-1] == top + bottom
+    server.prompts.clear()
+    edited = top + "new = 1\n" + bottom
+    warmer.schedule("file:///a.py", _source(server, edited), 0.0)
+    await _warmed(warmer, 2)
+    assert server.prompts == [edited]  # one piece: the edit and the lines after it, past the cached top
+    assert warmer.stats.skipped >= 2  # the cached top, counted in its own pieces
+    await warmer.close()
+
+
+async def test_a_new_server_gets_the_whole_document_again() -> None:
+    """The cache is the server's: after the engine restarts (another client), nothing counts as sent."""
+    old, new = _CountingServer(0.0), _CountingServer(0.0)
+    warmer = _warmer()
+    text = _lines(300)
+    warmer.schedule("file:///a.py", _source(old, text), 0.0)
+    await _warmed(warmer, 1)
+    warmer.schedule("file:///a.py", _source(new, text + "x = 1\n"), 0.0)
+    await _warmed(warmer, 2)
+    assert new.prompts[0] == old.prompts[0] and len(new.prompts) == len(old.prompts)
+    assert warmer.stats.skipped == 0
+    await warmer.close()
+
+
+async def test_an_edit_while_warming_cuts_the_next_piece_back_to_the_lines_above_it() -> None:
+    """The lines above the edit are the next completion's prompt there: the piece that would have reached
+    past the edit is sent up to the line before it, and the warm-up stops there until the next pause."""
+    server = _CountingServer(0.05)
+    warmer = _warmer()
+    text = _lines(600)
+    document = {"text": text}
+
+    async def prompt_of() -> WarmPrompt:
+        return WarmPrompt(document["text"], len(document["text"]) // 4, cast(ModelClient, server), None)
+
+    warmer.schedule("file:///a.py", prompt_of, 0.0)
+    async with asyncio.timeout(5):
+        while not server.prompts:
+            await asyncio.sleep(0.005)
+    first = server.prompts[0]
+    at = text.index("line_400 = 400\n")  # well past the first piece, inside the document's pieces
+    document["text"] = text[:at] + "typed = 1\n" + text[at:]
+    warmer.schedule("file:///a.py", prompt_of, 10.0)  # the editor's change: the job warms again later
+    async with asyncio.timeout(5):
+        while warmer.stats.stale < 1:
+            await asyncio.sleep(0.005)
+    await asyncio.sleep(0.1)
+    sent = server.prompts
+    assert sent[0] == first and all(text.startswith(piece) for piece in sent)
+    assert sent[-1] == text[:at]  # cut back to the line before the edit, and sent
+    assert warmer.stats.cut_at_edit == 1 and warmer.stats.documents == 0
     await warmer.close()

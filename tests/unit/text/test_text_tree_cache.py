@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codepal.syntax import parse
-from codepal.text.tree_cache import TreeCache, _common_prefix, _common_suffix
+from codepal.text.common import common_prefix, common_suffix
+from codepal.text.tree_cache import TreeCache
 
 BASE = (
     "import os\n\nclass A:\n    def f(self, x):\n        return x + 1\n\n\ndef g(y):\n    return [y, 'é😋']\n"
@@ -39,11 +40,12 @@ def test_incremental_matches_fresh_parse(edits: list[tuple[int, int, list[str]]]
 
 
 def test_common_prefix_and_suffix() -> None:
-    assert _common_prefix(b"abcdef", b"abcxef") == 3
-    assert _common_prefix(b"", b"abc") == 0
-    assert _common_prefix(b"abc", b"abc") == 3
-    assert _common_suffix(b"abcdef", b"abXdef", 6) == 3
-    assert _common_suffix(b"aaa", b"aaaa", 3) == 3
+    assert common_prefix(b"abcdef", b"abcxef") == 3
+    assert common_prefix(b"", b"abc") == 0
+    assert common_prefix(b"abc", b"abc") == 3
+    assert common_suffix(b"abcdef", b"abXdef", 6) == 3
+    assert common_suffix(b"aaa", b"aaaa", 3) == 3
+    assert common_prefix("déjà vu", "déjà lu") == 5  # text as well as bytes
 
 
 def test_unknown_language_and_lru() -> None:
