@@ -29,7 +29,15 @@ from typing import Any
 
 from codepal.bench.editor import INVOKED, Editor
 from codepal.bench.server import Target, log
-from codepal.bench.stats import median, paired_differences, paired_ratios, percentile, ratio, summarize
+from codepal.bench.stats import (
+    median,
+    median_standard_error,
+    paired_differences,
+    paired_ratios,
+    percentile,
+    ratio,
+    summarize,
+)
 from codepal.bench.typist import sample_text
 from codepal.client import vllm_metrics as vm
 from codepal.complete.policy import TYPING_GAP_S
@@ -158,6 +166,9 @@ async def run(target: Target, editor: Editor, pairs: int, warmup: int = 2) -> di
         "lsp_ms": lsp_summary,
         "added_ms_median": _round(median(added)),
         "added_ms_p95": _round(percentile(added, 0.95)),  # of the paired differences
+        # How far another run's medians may fall on this machine (bootstrap): the targets' margin to read them by.
+        "added_ms_median_se": _round(median_standard_error(added)),
+        "ratio_median_se": _round(median_standard_error(ratios), 4),
         "p95_difference_ms": _round(_diff(lsp_summary["p95"], direct_summary["p95"])),
         # Paired, as the added latency is: each pair's own ratio, so vLLM's drift between pairs cancels.
         "ratio_median": _round(median(ratios)),
@@ -183,5 +194,5 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)

@@ -90,6 +90,8 @@ def figure_rows(report: Mapping[str, Any]) -> list[Row]:
                 _pair(report, "overhead.added_ms_median", "overhead.added_ms_p95")),
             Row(s, "ratio (paired ratios): median / p95",
                 f"{fmt(get('overhead.ratio_median'))} / {fmt(get('overhead.ratio_p95'))}"),
+            Row(s, "  standard error of those medians (bootstrap): added / ratio",
+                f"{fmt(get('overhead.added_ms_median_se'), 'ms')} / {fmt(get('overhead.ratio_median_se'), digits=3)}"),
             Row(s, "ratio of the two paths' medians / of their p95s",
                 f"{fmt(get('overhead.ratio_of_medians'))} / {fmt(get('overhead.ratio_of_p95s'))}"),
             Row(s, "  of which context + prompt build (same prompts, in process), median",

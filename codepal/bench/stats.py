@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import random
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,6 +25,18 @@ def percentile(samples: Iterable[float], q: float) -> float | None:
 
 def median(samples: Iterable[float]) -> float | None:
     return percentile(samples, 0.5)
+
+
+def median_standard_error(samples: Sequence[float], resamples: int = 1000, seed: int = 0) -> float | None:
+    """The bootstrap standard error of the median (`resamples` draws with replacement, a fixed seed so a
+    report reads the same twice): how far the median of another run on the same machine may fall. None
+    for fewer than two samples."""
+    values = list(samples)
+    if len(values) < 2:
+        return None
+    draw = random.Random(seed).choices
+    medians = [median(draw(values, k=len(values))) or 0.0 for _ in range(resamples)]
+    return statistics.pstdev(medians)
 
 
 def summarize(samples: Sequence[float], digits: int = 3) -> dict[str, Any]:

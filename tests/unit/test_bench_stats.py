@@ -7,6 +7,7 @@ import pytest
 from codepal.bench.stats import (
     median,
     median_over_repeats,
+    median_standard_error,
     paired_differences,
     paired_ratios,
     percentile,
@@ -70,3 +71,13 @@ def test_median_over_repeats_takes_numbers_and_keeps_the_rest_from_the_first_run
     assert merged["maybe"] is None  # first run's value: None is not a number to take a median of
     assert merged["repeats"] == 3
     assert median_over_repeats([]) == {}
+
+
+def test_the_medians_standard_error_is_repeatable_and_grows_with_the_spread() -> None:
+    assert median_standard_error([]) is None and median_standard_error([3.0]) is None
+    assert median_standard_error([2.0] * 40) == 0.0
+    narrow = [40.0 + (i % 7) * 0.1 for i in range(80)]
+    wide = [40.0 + (i % 7) * 5.0 for i in range(80)]
+    assert median_standard_error(narrow) == median_standard_error(narrow)  # a fixed seed: a report reads the same
+    narrow_se, wide_se = median_standard_error(narrow), median_standard_error(wide)
+    assert narrow_se is not None and wide_se is not None and 0 < narrow_se < wide_se
