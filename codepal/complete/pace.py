@@ -63,9 +63,14 @@ class EnginePace:
                            if s.first_token_s is not None and s.tokens >= 2 and s.decode_s > 0)
         return rates[len(rates) // 2] if rates else None
 
-    def size(self, prompt_tokens: int, max_tokens: int, deadline_s: float) -> Sizing:
-        """The prompt budget and answer length that fit `deadline_s`, at most the ones asked for."""
-        prefill = self.prefill_rate()
+    def size(self, prompt_tokens: int, max_tokens: int, deadline_s: float,
+             measured_elsewhere: float | None = None) -> Sizing:
+        """The prompt budget and answer length that fit `deadline_s`, at most the ones asked for.
+        `measured_elsewhere`: a prefill rate measured by other requests to the engine (the cache
+        warm-up's), used until a completion has measured one: otherwise the first completion on a slow
+        CPU goes out at full context, and a 4,000-token prefill there holds the engine for tens of
+        seconds (vLLM cannot abort it mid-step), so the next few completions miss the deadline too."""
+        prefill = self.prefill_rate() or measured_elsewhere
         if prefill is None:
             return Sizing(prompt_tokens, max_tokens)
         # Until a request has generated a few tokens, guess: decoding a token costs about what

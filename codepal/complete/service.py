@@ -239,7 +239,8 @@ class CompletionService:
         template, stops = self._setup(model_name)
         budget = self.engine_config.max_model_len - max_tokens - 8
         if self.fit_deadline:  # a slow engine gets the prompt and answer it can finish in time
-            sized = self.pace.size(budget, max_tokens, self.config.deadline_ms / 1000)
+            sized = self.pace.size(budget, max_tokens, self.config.deadline_ms / 1000,
+                                   measured_elsewhere=self.warmer.prefill_rate())
             budget, max_tokens = sized.prompt_tokens, sized.max_tokens
         context = fit(context, self.counter(model_name), budget, template)
         prompt_prefix, healed = heal(context.prefix)

@@ -227,9 +227,14 @@ class CacheWarmer:
             lane = self._lanes[loop] = asyncio.Lock()
         return lane
 
+    def prefill_rate(self) -> float | None:
+        """The engine's prefill rate as the warm-ups measured it (new tokens over the time to their token,
+        the median of recent pieces), None before any."""
+        return sorted(self._rates)[len(self._rates) // 2] if self._rates else None
+
     def piece_tokens(self) -> int:
         """Tokens a piece may add: `PIECE_S` of prefill at the measured rate."""
-        rate = sorted(self._rates)[len(self._rates) // 2] if self._rates else self.completion_rate()
+        rate = self.prefill_rate() or self.completion_rate()
         if rate is None:
             return PIECE_TOKENS_UNMEASURED
         return max(MIN_PIECE_TOKENS, min(MAX_PIECE_TOKENS, int(rate * PIECE_S)))

@@ -41,3 +41,14 @@ def test_an_unmeasured_decode_rate_is_guessed_from_the_prefill_rate() -> None:
     gpu = EnginePace()
     gpu.note(Sample(4000, 0.04, 0, 0.0))
     assert not gpu.size(4000, 96, 3.0).reduced
+
+
+def test_a_rate_measured_elsewhere_sizes_the_first_completion() -> None:
+    """The warm-up on open measures the engine before the first completion: on a slow CPU that completion
+    is sized to the deadline instead of going out at full context."""
+    pace = EnginePace()
+    assert not pace.size(4000, 96, 3.0).reduced
+    first = pace.size(4000, 96, 3.0, measured_elsewhere=300.0)  # an AVX2 CPU's FP32 prefill, tokens/s
+    assert first.reduced and first.prompt_tokens < 300 * 3.0 * SHARE_OF_DEADLINE
+    pace.note(Sample(4000, 0.04, 31, 0.1))  # then a completion's own measure (a GPU) takes over
+    assert not pace.size(4000, 96, 3.0, measured_elsewhere=300.0).reduced

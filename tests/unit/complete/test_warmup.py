@@ -257,3 +257,16 @@ async def test_an_edit_while_warming_cuts_the_next_piece_back_to_the_lines_above
     assert sent[-1] == text[:at]  # cut back to the line before the edit, and sent
     assert warmer.stats.cut_at_edit == 1 and warmer.stats.documents == 0
     await warmer.close()
+
+
+@pytest.mark.skipif(not (TEST_MODEL / "tokenizer.json").is_file(), reason="needs the test model (make test-model)")
+def test_the_warm_ups_measured_rate_sizes_a_completion_before_any_completion_has_measured_one() -> None:
+    svc = service()
+    text = sample_text()
+    request = CompletionRequest(text, len(text) // 2, "python", "file:///work/engine/link.py")
+    full = svc.prepare(request, "codepal-test")
+    svc.warmer._rates.append(300.0)  # what the pieces on open measured: a slow CPU's prefill, tokens/s
+    sized = svc.prepare(request, "codepal-test")
+    assert len(sized.rendered.prompt) < len(full.rendered.prompt) / 2
+    above_cursor = text[: len(text) // 2].rstrip()[-30:]
+    assert above_cursor in sized.rendered.prompt[-200:]  # the code just above the cursor stays
