@@ -36,6 +36,10 @@ def test_pieces_are_growing_prefixes_cut_after_line_breaks(lines: list[str], pie
     for shorter, longer in itertools.pairwise(cuts):
         assert longer.startswith(shorter) and len(longer) > len(shorter)
     assert all(piece.endswith("\n") for piece in cuts[:-1])
+    done = len(cuts[0]) if len(cuts) > 1 else 0  # what a piece that went through already holds
+    rest = pieces(prompt, piece_tokens, 3.0, start=done)
+    assert rest[-1] == prompt and all(len(piece) > done for piece in rest if prompt)
+    assert pieces(prompt, piece_tokens, 3.0, start=len(prompt)) == ([] if prompt else [prompt])
 
 
 def test_a_small_document_is_one_piece_and_a_large_one_several() -> None:
