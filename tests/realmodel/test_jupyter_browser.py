@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pytest
 
+from codepal.engine.device import native_bf16
 from codepal.engine.state import write_state
 from tests.browser.flow import CHROMIUM, Outcome, browser, fix_flow
 from tests.browser.lab import FLAVOURS, REPO
@@ -111,13 +112,16 @@ def test_fix_this_error_on_the_real_model(flavour_name: str, demo_bed: DemoBed, 
     fixed, refused = outcomes[BASKET], outcomes[NOTEBOOK]
 
     # The fix: fix_flow checked that the diff's added lines landed in the cell and Ctrl-Z restored it.
-    assert fixed.ok, f"the model proposed no fix: {fixed.message}"
-    assert f"- {BASKET_BUG}" in fixed.diff and f"+ {BASKET_FIX}" in fixed.diff, fixed.diff
-    assert fixed.applied != BASKET_BROKEN and BASKET_BUG not in fixed.applied.split("\n"), fixed.applied
-    errors = [o for o in fixed.rerun_outputs if o.get("output_type") == "error"]
-    assert fixed.rerun_outputs and not errors, f"the fixed cell {fixed.applied!r} ran into {errors}"
-    if "prices" in BASKET_FIX:  # the changed line names the kernel's list: the panel lists that fact
-        assert "Used from the kernel:" in fixed.kernel_facts and FACTS[0] in fixed.kernel_facts, fixed.kernel_facts
+    # The cells were chosen for the greedy answers of CPUs with BF16 instructions (AVX-512 BF16, AMX). An
+    # AVX2-only CPU's kernels (FP32, or emulated BF16) decode another answer for the basket cell, one that
+    # drops its last line: there codepal must refuse it and leave the cell byte-identical (fix_flow
+    # checked that), and the applied-fix path is left to the scripted browser tests.
+    if fixed.ok or native_bf16():
+        assert fixed.ok, f"the model proposed no fix: {fixed.message}"
+        check_applied_fix(fixed)
+    else:
+        assert fixed.message.startswith("no safe fix found"), fixed.message
+        print(f"\nthis CPU has no BF16 instructions: the basket cell's answer was refused ({fixed.message})")
     assert_types_and_shapes_only(prompts[BASKET])
 
     # The refusal: fix_flow checked that the cell is byte-identical and no Apply is offered.
@@ -129,3 +133,13 @@ def test_fix_this_error_on_the_real_model(flavour_name: str, demo_bed: DemoBed, 
         assert fixed.status_text.endswith("(demo model)"), fixed.status_text
         assert "135 M demo model" in fixed.status_tooltip, fixed.status_tooltip
         assert "huggingface-cli download deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B" in fixed.status_tooltip
+
+
+def check_applied_fix(fixed: Outcome) -> None:
+    """The basket cell's fix as the model wrote it on a CPU with BF16 instructions."""
+    assert f"- {BASKET_BUG}" in fixed.diff and f"+ {BASKET_FIX}" in fixed.diff, fixed.diff
+    assert fixed.applied != BASKET_BROKEN and BASKET_BUG not in fixed.applied.split("\n"), fixed.applied
+    errors = [o for o in fixed.rerun_outputs if o.get("output_type") == "error"]
+    assert fixed.rerun_outputs and not errors, f"the fixed cell {fixed.applied!r} ran into {errors}"
+    if "prices" in BASKET_FIX:  # the changed line names the kernel's list: the panel lists that fact
+        assert "Used from the kernel:" in fixed.kernel_facts and FACTS[0] in fixed.kernel_facts, fixed.kernel_facts
