@@ -28,7 +28,8 @@ class Target:
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("overhead.added_ms_median", "added latency over direct vLLM, median", "<=", 3, "ms"),
+    # Outside the engine: each request's own time in vLLM is taken out of its pair (see overhead.py).
+    Target("overhead.added_ms_median", "added latency over direct vLLM, median of the pairs", "<=", 3, "ms"),
     Target("overhead.ratio_median", "latency ratio codepal / direct, median of the paired ratios", "<=", 1.05),
     Target("typing.fast.requests_per_keystroke", "typing 40 ms/key: model requests per keystroke", "<=", 0.15),
     Target("typing.fast.wasted_fraction", "typing 40 ms/key: generated tokens thrown away", "<=", 0.10,

@@ -28,6 +28,9 @@ NAMES: dict[str, tuple[str, ...]] = {
     "prefix_cache_hits": ("vllm:prefix_cache_hits_total", "vllm:gpu_prefix_cache_hits_total"),
     "request_generation_tokens_sum": ("vllm:request_generation_tokens_sum",),
     "request_generation_tokens_count": ("vllm:request_generation_tokens_count",),
+    # Seconds from a request's arrival in the engine (after tokenising) to its last token, summed over
+    # finished requests: with one request between two reads, that request's own time in the engine.
+    "engine_seconds": ("vllm:e2e_request_latency_seconds_sum",),
     "running": ("vllm:num_requests_running",),
     "waiting": ("vllm:num_requests_waiting",),
 }
@@ -122,6 +125,7 @@ class Delta:
     prefix_cache_hits: float | None = None
     finished_tokens: float | None = None  # tokens of requests that finished (not aborted)
     finished_requests: float | None = None
+    engine_seconds: float | None = None  # the finished requests' time in the engine, summed
     aborted_requests_counted: float = 0.0  # finished_reason="abort", where the server counts them
 
     @property
@@ -156,5 +160,6 @@ def delta(before: Snapshot, after: Snapshot) -> Delta:
         prefix_cache_hits=d("prefix_cache_hits"),
         finished_tokens=d("request_generation_tokens_sum"),
         finished_requests=sum(changes.values()) if changes else d("request_generation_tokens_count"),
+        engine_seconds=d("engine_seconds"),
         aborted_requests_counted=aborted,
     )

@@ -19,6 +19,9 @@ vllm:request_success_total{engine="0",finished_reason="length",model_name="codep
 vllm:request_success_total{engine="0",finished_reason="abort",model_name="codepal-test"} 0.0
 vllm:request_generation_tokens_sum{engine="0",model_name="codepal-test"} 96.0
 vllm:request_generation_tokens_count{engine="0",model_name="codepal-test"} 6.0
+vllm:e2e_request_latency_seconds_bucket{engine="0",le="0.3",model_name="codepal-test"} 6.0
+vllm:e2e_request_latency_seconds_count{engine="0",model_name="codepal-test"} 6.0
+vllm:e2e_request_latency_seconds_sum{engine="0",model_name="codepal-test"} 0.5
 vllm:num_requests_running{engine="0",model_name="codepal-test"} 0.0
 vllm:cache_config_info{block_size="128",enable_prefix_caching="True",engine="0"} 1.0
 """
@@ -33,6 +36,7 @@ vllm:request_success_total{engine="0",finished_reason="length",model_name="codep
 vllm:request_success_total{engine="0",finished_reason="abort",model_name="codepal-test"} 0.0
 vllm:request_generation_tokens_sum{engine="0",model_name="codepal-test"} 160.0
 vllm:request_generation_tokens_count{engine="0",model_name="codepal-test"} 10.0
+vllm:e2e_request_latency_seconds_sum{engine="0",model_name="codepal-test"} 0.875
 vllm:num_requests_running{engine="0",model_name="codepal-test"} 2.0
 """
 
@@ -57,6 +61,7 @@ def test_snapshot_and_delta() -> None:
     assert change.hit_rate == 0.9
     assert change.finished_tokens == 64.0 and change.finished_requests == 4.0
     assert change.aborted_tokens == 136.0  # generated, but by requests that never finished
+    assert change.engine_seconds == 0.375  # the finished requests' own time in the engine
 
 
 def test_older_vllm_metric_names_are_understood() -> None:
