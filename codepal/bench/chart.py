@@ -35,7 +35,8 @@ def draw(report: Mapping[str, Any], path: Path, title: str = "codepal bench") ->
     ax.bar([x + 0.2 for x in xs], lsp, 0.4, label="through codepal lsp")
     ax.set_xticks(list(xs), labels)
     ax.set_ylabel("ms")
-    ax.set_title(f"Overhead: ratio {get('overhead.ratio_median')} (median of the paired ratios)")
+    paired = get("overhead.estimator") or "end to end"
+    ax.set_title(f"Overhead: ratio {get('overhead.ratio_median')} (paired, {paired})")
     ax.legend(fontsize=8)
 
     ax = axes[0][1]
