@@ -7,7 +7,8 @@ suggestion with the default settings and the default 3 s deadline, twice: with t
 full context (`full`, sizing off). A point counts as answered when the model's answer was complete
 before the deadline (post-processing may still show nothing: that share is reported too). Each pass
 has its own file paths, so neither finds the other's prompts in vLLM's prefix cache; `fitted` starts
-with nothing measured, so its first requests run at full context too and count.
+with nothing measured (no warm-up ran), so its first request goes out as the service's probe (on a
+machine without a GPU) and counts.
 """
 
 from __future__ import annotations

@@ -19,6 +19,11 @@ DECODE_SHARE = 0.35  # of that, at most this much for generating: the rest is th
 MIN_PROMPT_TOKENS = 128
 MIN_ANSWER_TOKENS = 8
 DECODE_GUESS = 40  # prompt tokens prefilled in the time one token is generated, until measured
+# A completion with nothing measured, where the engine may be slow (no GPU here): small enough that a
+# CPU prefills and answers it within a 3 s deadline (SmolLM2-135M on an AVX2 CPU: 200-300 prompt
+# tokens/s, 18 tokens/s), and its answer measures the engine for the next one.
+PROBE_PROMPT_TOKENS = 384
+PROBE_MAX_TOKENS = 16
 _SAMPLES = 16
 
 
@@ -35,6 +40,7 @@ class Sizing:
     prompt_tokens: int
     max_tokens: int
     reduced: bool = False  # cut to fit the deadline
+    probe: bool = False  # nothing measured: a probe's size, for a prompt larger than one (`size`)
 
 
 class EnginePace:
@@ -64,14 +70,18 @@ class EnginePace:
         return rates[len(rates) // 2] if rates else None
 
     def size(self, prompt_tokens: int, max_tokens: int, deadline_s: float,
-             measured_elsewhere: float | None = None) -> Sizing:
+             measured_elsewhere: float | None = None, probe: bool = False) -> Sizing:
         """The prompt budget and answer length that fit `deadline_s`, at most the ones asked for.
         `measured_elsewhere`: a prefill rate measured by other requests to the engine (the cache
         warm-up's), used until a completion has measured one: otherwise the first completion on a slow
         CPU goes out at full context, and a 4,000-token prefill there holds the engine for tens of
-        seconds (vLLM cannot abort it mid-step), so the next few completions miss the deadline too."""
+        seconds (vLLM cannot abort it mid-step), so the next few completions miss the deadline too.
+        `probe`: with nothing measured at all, a probe's size (PROBE_PROMPT_TOKENS, PROBE_MAX_TOKENS),
+        for an engine that may be slow; the caller uses it where the prompt would be larger than that."""
         prefill = self.prefill_rate() or measured_elsewhere
         if prefill is None:
+            if probe and prompt_tokens > PROBE_PROMPT_TOKENS:
+                return Sizing(PROBE_PROMPT_TOKENS, min(max_tokens, PROBE_MAX_TOKENS), True, probe=True)
             return Sizing(prompt_tokens, max_tokens)
         # Until a request has generated a few tokens, guess: decoding a token costs about what
         # prefilling DECODE_GUESS of them does (a CPU; a GPU prefills far faster than that, so its

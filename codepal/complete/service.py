@@ -24,6 +24,7 @@ from codepal.complete.postprocess import Context, cursor_context, postprocess, w
 from codepal.complete.prompt import RenderedPrompt, Template, choose_template, render
 from codepal.complete.warmup import WARM_DELAY_S, CacheWarmer, WarmPrompt
 from codepal.config import CompletionConfig, EngineConfig
+from codepal.engine.device import detect_device
 from codepal.engine.model_files import local_model_dir
 from codepal.engine.model_traits import choose_stops, read_traits
 from codepal.errors import BackendError, BackendUnavailable, CodepalError
@@ -76,6 +77,9 @@ class CompletionService:
         self._loading: tuple[tuple[str, str], Future[TokenCounter]] | None = None  # `preload`'s, until taken
         self.pace = EnginePace()
         self.fit_deadline = True  # size prompt and answer from the engine's measured speed
+        # Until the engine is measured, a completion goes out probe-sized where it may be slow: on a
+        # machine without a GPU (a CPU engine; a GPU server reached by URL is fast enough either way).
+        self.probe_unmeasured = detect_device() == "cpu"
         self._at_model = 0  # completion requests at the model now (a warm-up waits for none)
         self._left_model_at = -math.inf  # when the last one left it
         self.warmer = CacheWarmer(idle_s=self.idle_s, completion_rate=lambda: self.pace.prefill_rate())
@@ -229,8 +233,9 @@ class CompletionService:
         # An estimate sizes the pieces well enough; the tokenizer would remember every version of the text.
         return WarmPrompt(text, HeuristicCounter().count(text), client, self.config.model)
 
-    def prepare(self, request: CompletionRequest, model_name: str) -> PreparedPrompt:
-        """Everything before the model call (pure and fast; benchmarks time it alone)."""
+    def prepare(self, request: CompletionRequest, model_name: str, probe: bool = False) -> PreparedPrompt:
+        """Everything before the model call (pure and fast; benchmarks time it alone). `probe`: a
+        request for the model with nothing measured is probe-sized (`EnginePace.size`)."""
         context = build_context(request)
         single = wants_single_line(context.prefix, context.suffix)
         max_tokens = self.config.max_tokens_line if single else self.config.max_tokens_block
@@ -238,11 +243,16 @@ class CompletionService:
         # and a template that does not show the suffix leaves the whole window to the prefix.
         template, stops = self._setup(model_name)
         budget = self.engine_config.max_model_len - max_tokens - 8
+        counter = self.counter(model_name)
         if self.fit_deadline:  # a slow engine gets the prompt and answer it can finish in time
             sized = self.pace.size(budget, max_tokens, self.config.deadline_ms / 1000,
-                                   measured_elsewhere=self.warmer.prefill_rate())
-            budget, max_tokens = sized.prompt_tokens, sized.max_tokens
-        context = fit(context, self.counter(model_name), budget, template)
+                                   measured_elsewhere=self.warmer.prefill_rate(), probe=probe)
+            # A probe only where the whole prompt would be larger: a small one keeps all it holds (a
+            # smaller budget would also shrink the shares of signatures and kernel facts).
+            if not sized.probe or counter.count(render(fit(context, counter, budget, template),
+                                                       template).prompt) > sized.prompt_tokens:
+                budget, max_tokens = sized.prompt_tokens, sized.max_tokens
+        context = fit(context, counter, budget, template)
         prompt_prefix, healed = heal(context.prefix)
         rendered = render(with_changes(context, prefix=prompt_prefix), template)
         rendered = replace(rendered, stop=list(stops))
@@ -347,7 +357,7 @@ class CompletionService:
         caller), also put in the type-through cache here: a stream kept for a user typing through it
         (`flight`) ends after its caller was cancelled."""
         try:
-            prepared = self.prepare(request, client.model)
+            prepared = self.prepare(request, client.model, probe=self.probe_unmeasured)
         except CodepalError as exc:
             log.info("no completion: %s", exc)
             return ""

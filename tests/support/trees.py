@@ -15,3 +15,16 @@ def incremental_tree_is_fresh(trees: TreeCache, text: str) -> bool:
     fresh = TreeCache().parse_with_changes("k", "python", source)
     assert incremental is not None and fresh is not None
     return str(incremental[0].root_node) == str(fresh[0].root_node)
+
+
+def cached_tree_is_fresh(cache: TreeCache, key: str, language: str = "python") -> bool:
+    """True when the tree `cache` holds for `key` (the one a warm path read: for a long file, only the
+    part around the cursor) equals a fresh parse of its source; True when it holds none. The part's own
+    incremental tree can differ from a fresh one while the whole file's does not."""
+    entry = cache._entries.get((key, language))
+    if entry is None:
+        return True
+    source, tree = entry
+    fresh = TreeCache().parse_with_changes(key, language, source)
+    assert fresh is not None
+    return str(tree.root_node) == str(fresh[0].root_node)

@@ -21,7 +21,7 @@ from codepal.complete.service import CompletionService, PreparedPrompt
 from codepal.config import CompletionConfig, EngineConfig
 from codepal.text.tree_cache import TreeCache
 from codepal.types import CompletionRequest
-from tests.support.trees import incremental_tree_is_fresh
+from tests.support.trees import cached_tree_is_fresh, incremental_tree_is_fresh
 
 TEST_MODEL = Path(__file__).parents[3] / ".cache" / "test-model"
 # The test model's real tokenizer when it is built (exact counts, the production path), else the estimate.
@@ -108,7 +108,7 @@ def test_prompt_with_warm_caches_equals_the_cold_one(
         warm = prepared(service, request)
         with fresh_caches():
             cold = prepared(cold_service, request)
-        if not incremental_tree_is_fresh(trees, text):
+        if not incremental_tree_is_fresh(trees, text) or not cached_tree_is_fresh(context._TREES, uri):
             break  # from here on the warm path reads a different (equally valid) tree
         assert warm == cold
         compared += 1
