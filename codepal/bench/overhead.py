@@ -217,7 +217,7 @@ def paired_figures(lsp_ms: Sequence[float], direct_ms: Sequence[float], lsp_engi
         added, estimator = end_to_end, "end to end"
     else:
         engine = paired_differences(lsp_engine_ms, direct_engine_ms)
-        added = [total - inside for total, inside in zip(end_to_end, engine, strict=True)]
+        added = paired_differences(end_to_end, engine)
         estimator = "outside the engine"
         figures |= {"engine_added_ms_median": _round(median(engine)),
                     "engine_added_ms_median_se": _round(median_standard_error(engine))}

@@ -244,15 +244,19 @@ class CompletionService:
         template, stops = self._setup(model_name)
         budget = self.engine_config.max_model_len - max_tokens - 8
         counter = self.counter(model_name)
+        whole: CompletionContext | None = None  # fitted to the full budget, and small enough to go as it is
         if self.fit_deadline:  # a slow engine gets the prompt and answer it can finish in time
             sized = self.pace.size(budget, max_tokens, self.config.deadline_ms / 1000,
                                    measured_elsewhere=self.warmer.prefill_rate(), probe=probe)
-            # A probe only where the whole prompt would be larger: a small one keeps all it holds (a
-            # smaller budget would also shrink the shares of signatures and kernel facts).
-            if not sized.probe or counter.count(render(fit(context, counter, budget, template),
-                                                       template).prompt) > sized.prompt_tokens:
+            if sized.probe:
+                # A probe only where the whole prompt would be larger: a small one keeps all it holds (a
+                # smaller budget would also shrink the shares of signatures and kernel facts).
+                whole = fit(context, counter, budget, template)
+                if counter.count(render(whole, template).prompt) > sized.prompt_tokens:
+                    whole = None
+            if whole is None:
                 budget, max_tokens = sized.prompt_tokens, sized.max_tokens
-        context = fit(context, counter, budget, template)
+        context = whole if whole is not None else fit(context, counter, budget, template)
         prompt_prefix, healed = heal(context.prefix)
         rendered = render(with_changes(context, prefix=prompt_prefix), template)
         rendered = replace(rendered, stop=list(stops))
