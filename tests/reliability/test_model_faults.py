@@ -17,7 +17,7 @@ from codepal.config import CodepalConfig
 from codepal.types import CompletionRequest
 from tests.reliability.conftest import DownServer, lsp_options
 from tests.reliability.peer import LspPeer, percentile
-from tests.support.fake_openai import Behaviour, FakeOpenAI
+from tests.support.fake_openai import Behaviour, FakeOpenAI, RecordedRequest
 from tests.support.socket_guard import SocketGuard
 
 pytestmark = pytest.mark.reliability
@@ -25,6 +25,15 @@ pytestmark = pytest.mark.reliability
 StartLsp = Callable[..., Awaitable[LspPeer]]
 Figure = Callable[[str], None]
 DOC = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    "
+
+
+async def wait_closed_by_client(records: list[RecordedRequest], within_s: float = 3.0) -> float:
+    """Milliseconds until the fake server has seen every one of `records` closed by codepal (or `within_s`
+    passed): it runs in its own thread and sees a close on its next read, after codepal's answer."""
+    started = time.monotonic()
+    while not all(r.closed_by_client for r in records) and time.monotonic() - started < within_s:
+        await asyncio.sleep(0.01)
+    return (time.monotonic() - started) * 1000
 
 
 async def test_backend_down_at_start(down_server: DownServer, start_lsp: StartLsp, socket_guard: SocketGuard,
@@ -79,10 +88,7 @@ async def test_slow_backend_gives_up_at_the_deadline(fake_openai: FakeOpenAI, st
     await lsp.wait_state("ready")
     lsp.open("file:///slow.py", DOC)
     items, ms = await lsp.inline("file:///slow.py", 5, 4)
-    answered = time.monotonic()
-    while not fake_openai.generation_requests()[0].closed_by_client and time.monotonic() - answered < 3:
-        await asyncio.sleep(0.01)
-    closed_ms = (time.monotonic() - answered) * 1000
+    closed_ms = await wait_closed_by_client(fake_openai.generation_requests()[:1])
     figure(f"first token due after 10 s: answered empty after {ms:.0f} ms (deadline 3000 ms), stream closed "
            f"{closed_ms:.0f} ms after the answer, {fake_openai.open_streams} streams left open")
     assert items == []
@@ -171,6 +177,7 @@ async def test_overload_is_bounded_and_fails_fast(tmp_path: Path, fake_openai: F
     assert peak["client"] <= client.max_in_flight and peak["server"] <= client.max_in_flight
     if kind == "hang":
         assert len(pending) == client.max_in_flight and sent == client.max_in_flight  # nothing queued
+        await wait_closed_by_client(fake_openai.generation_requests())
         assert all(r.closed_by_client for r in fake_openai.generation_requests())
     else:
         assert not pending and burst_sent <= 64 and sent - burst_sent == 20  # one request each, no retry
@@ -206,7 +213,10 @@ async def test_broken_streams_end_cleanly_and_the_server_stays_up(fake_openai: F
     assert answers["stream cut mid-answer"].startswith("result = a * b")  # what arrived, post-processed
     log = lsp.log_text()
     assert "not JSON" in log  # the invalid event is named in the log
-    assert all(r.closed_by_client or r.path != "/v1/completions" for r in fake_openai.generation_requests()[3:])
+    endless = [r for r in fake_openai.generation_requests()[3:] if r.path == "/v1/completions"]
+    closed_ms = await wait_closed_by_client(endless)
+    figure(f"endless answer: {len(endless)} stream(s), closed by codepal {closed_ms:.0f} ms after the status answer")
+    assert endless and all(r.closed_by_client for r in endless)
     status = await lsp.status()
     figure(f"after the four faults: state {status['state']}, pop-ups {len(lsp.show_messages())}, "
            f"{len(fake_openai.generation_requests())} HTTP requests")
