@@ -17,7 +17,7 @@ from codepal.config import CodepalConfig
 from codepal.types import CompletionRequest
 from tests.reliability.conftest import DownServer, lsp_options
 from tests.reliability.peer import LspPeer, percentile
-from tests.support.fake_openai import Behaviour, FakeOpenAI, RecordedRequest
+from tests.support.fake_openai import Behaviour, FakeOpenAI, wait_closed_by_client
 from tests.support.socket_guard import SocketGuard
 
 pytestmark = pytest.mark.reliability
@@ -25,15 +25,6 @@ pytestmark = pytest.mark.reliability
 StartLsp = Callable[..., Awaitable[LspPeer]]
 Figure = Callable[[str], None]
 DOC = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    "
-
-
-async def wait_closed_by_client(records: list[RecordedRequest], within_s: float = 3.0) -> float:
-    """Milliseconds until the fake server has seen every one of `records` closed by codepal (or `within_s`
-    passed): it runs in its own thread and sees a close on its next read, after codepal's answer."""
-    started = time.monotonic()
-    while not all(r.closed_by_client for r in records) and time.monotonic() - started < within_s:
-        await asyncio.sleep(0.01)
-    return (time.monotonic() - started) * 1000
 
 
 async def test_backend_down_at_start(down_server: DownServer, start_lsp: StartLsp, socket_guard: SocketGuard,

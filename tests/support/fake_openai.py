@@ -189,6 +189,15 @@ class FakeOpenAI(LoopbackServer):
         await writer.drain()
 
 
+async def wait_closed_by_client(records: list[RecordedRequest], within_s: float = 3.0) -> float:
+    """Milliseconds until the fake server has seen every one of `records` closed by codepal (or `within_s`
+    passed): it runs in its own thread and sees a close on its next read, after codepal's answer."""
+    started = time.monotonic()
+    while not all(r.closed_by_client for r in records) and time.monotonic() - started < within_s:
+        await asyncio.sleep(0.01)
+    return (time.monotonic() - started) * 1000
+
+
 def _endless() -> Any:
     while True:
         yield "again "

@@ -17,7 +17,7 @@ from codepal.errors import (
     BackendTimeout,
     BackendUnavailable,
 )
-from tests.support.fake_openai import Behaviour, FakeOpenAI
+from tests.support.fake_openai import Behaviour, FakeOpenAI, wait_closed_by_client
 
 
 async def _collect(client: ModelClient, **kwargs: object) -> str:
@@ -56,8 +56,8 @@ async def test_hang_times_out_and_closes_the_stream(fake_openai: FakeOpenAI) -> 
     with pytest.raises(BackendTimeout):
         await _collect(client)
     elapsed = time.monotonic() - started
-    await asyncio.sleep(0.2)
-    print(f"hang gave up after {elapsed * 1000:.0f} ms")
+    closed_ms = await wait_closed_by_client(fake_openai.generation_requests()[:1])
+    print(f"hang gave up after {elapsed * 1000:.0f} ms, stream seen closed {closed_ms:.0f} ms later")
     assert fake_openai.generation_requests()[0].closed_by_client
     await client.aclose()
 
