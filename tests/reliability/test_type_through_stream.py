@@ -16,7 +16,7 @@ import pytest
 from codepal.jsonrpc import Pending
 from tests.reliability.conftest import lsp_options
 from tests.reliability.peer import LspPeer
-from tests.support.fake_openai import Behaviour, FakeOpenAI
+from tests.support.fake_openai import Behaviour, FakeOpenAI, wait_closed_by_client
 
 pytestmark = pytest.mark.reliability
 
@@ -89,9 +89,7 @@ async def test_a_key_typing_something_else_closes_the_stream(fake_openai: FakeOp
     response = await asyncio.wait_for(last.future, 10)
     assert response["result"]["items"][0]["insertText"] == "(values)"
     requests = fake_openai.generation_requests()
-    deadline = time.monotonic() + 2  # the fake sees the close when it sends its next piece
-    while not requests[0].closed_by_client and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
+    await wait_closed_by_client(requests[:1], within_s=2)  # the fake sees the close when it sends its next piece
     assert len(requests) == 2 and requests[0].closed_by_client
     stats = await completions(lsp)
     assert stats["kept_streams"] == 0 and stats["cancelled_on_edit"] >= 1

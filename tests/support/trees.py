@@ -10,11 +10,8 @@ from codepal.text.tree_cache import TreeCache
 def incremental_tree_is_fresh(trees: TreeCache, text: str) -> bool:
     """Parse `text` incrementally in `trees` (the document's running cache) and afresh; True when the
     two trees are the same."""
-    source = text.encode("utf-8", "surrogatepass")
-    incremental = trees.parse_with_changes("k", "python", source)
-    fresh = TreeCache().parse_with_changes("k", "python", source)
-    assert incremental is not None and fresh is not None
-    return str(incremental[0].root_node) == str(fresh[0].root_node)
+    assert trees.parse_with_changes("k", "python", text.encode("utf-8", "surrogatepass")) is not None
+    return cached_tree_is_fresh(trees, "k")
 
 
 def cached_tree_is_fresh(cache: TreeCache, key: str, language: str = "python") -> bool:
